@@ -1,0 +1,70 @@
+"""The Bolt app: built in a factory from the settings, with no network call at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from handlers import Deps, register_slack
+from handlers.views.common import ERROR_TRY_AGAIN
+
+logger = logging.getLogger(__name__)
+LISTENER_THREADS = 32
+
+
+def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """A Slack Web API client that retries connection errors, 5xx and 429 (Retry-After)."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_slack_app(settings: Settings, deps: Deps, client: WebClient | None = None) -> App:
+    """Bolt app with our listeners, the deps middleware and one error handler."""
+    app = App(
+        client=client or make_web_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        raise_error_for_unhandled_request=False,
+    )
+    app.use(_inject_deps(deps))
+    app.error(_on_error)
+    register_slack(app)
+    return app
+
+
+def _inject_deps(deps: Deps) -> Callable[..., Any]:
+    def inject(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+        context["deps"] = deps
+        return next()
+
+    return inject
+
+
+def _on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
+    """Log with the traceback; tell the user politely when there is someone to tell."""
+    logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
+    if body.get("response_url"):
+        try:
+            respond(text=ERROR_TRY_AGAIN, response_type="ephemeral", replace_original=False)
+        except Exception:  # noqa: BLE001 - the reply is a courtesy; the error is logged above
+            logger.warning("could not tell the user about the error", exc_info=True)

@@ -1,0 +1,137 @@
+"""The `seminar-bot` command line: serve, db, roster, report, zoom, jobs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+import uvicorn
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+from bot.runtime import Runtime, build_runtime
+from storage.course import CourseError
+from storage.db import session_scope, upgrade
+from storage.export import to_csv, to_table
+from storage.records import class_record
+from storage.roster import RosterError, apply_roster, parse_roster
+
+logger = logging.getLogger(__name__)
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+roster_app = typer.Typer(no_args_is_help=True, help="The class roster.")
+app.add_typer(db_app, name="db")
+app.add_typer(roster_app, name="roster")
+
+
+class Format(StrEnum):
+    """Report output formats."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    """Print an error to stderr and exit 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings() -> Settings:
+    """Settings from the environment, or a clean exit naming the problem."""
+    try:
+        loaded = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    configure_logging(loaded)
+    return loaded
+
+
+def runtime() -> Runtime:
+    """The runtime, or a clean exit naming the course file problem."""
+    try:
+        return build_runtime(settings())
+    except CourseError as exc:
+        fail(f"course file: {exc}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
+) -> None:
+    """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
+    from bot.web import create_app
+
+    rt = runtime()
+    upgrade(rt.engine)
+    uvicorn.run(create_app(rt), host="0.0.0.0", port=port or rt.settings.port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from storage.db import make_engine
+
+    upgrade(make_engine(settings().database_url))
+    typer.echo("database is up to date")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV with name,email[,slack_user_id,zoom_email]")],
+) -> None:
+    """Import or update the roster; students missing from the file become dropped."""
+    from storage.db import make_engine
+
+    engine = make_engine(settings().database_url)
+    try:
+        rows = parse_roster(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    except RosterError as exc:
+        fail("roster not imported:\n  " + "\n  ".join(exc.problems))
+    upgrade(engine)
+    with session_scope(engine) as session:
+        result = apply_roster(session=session, rows=rows)
+    typer.echo(
+        f"roster: {len(result.added)} added, {len(result.updated)} updated, "
+        f"{result.unchanged} unchanged, {len(result.dropped)} dropped"
+    )
+    for email in result.dropped:
+        typer.echo(f"  dropped: {email}")
+
+
+@app.command()
+def report(
+    week: Annotated[int | None, typer.Option(help="one week's detail")] = None,
+    format: Annotated[Format, typer.Option(help="table, csv or json")] = Format.table,  # noqa: A002
+) -> None:
+    """Print the class report."""
+    rt = runtime()
+    if week is not None and rt.course.week(week) is None:
+        fail(f"week {week} is not in the course (1–{len(rt.course.weeks)})")
+    upgrade(rt.engine)
+    with session_scope(rt.engine) as session:
+        record = class_record(session=session, course=rt.course, now=rt.clock())
+    if format is Format.json:
+        data = record.as_json()
+        if week is not None:
+            for student in data["students"]:
+                student["weeks"] = [w for w in student["weeks"] if w["week"] == week]
+            data["unmatched"] = [u for u in data["unmatched"] if u["week"] == week]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif format is Format.csv:
+        sys.stdout.write(to_csv(record, week))
+    else:
+        sys.stdout.write(to_table(record, week))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,239 @@
+"""A fake Slack Web API (as slack-bolt's own tests use), recording every call.
+
+Point a real `slack_sdk.WebClient(base_url=fake.api_url)` at it. It answers the methods the bot
+uses, serves response_url and file-upload URLs, and can inject 429s, 5xx, Slack errors, delays
+and per-channel/workspace rate limits.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.fakes.http import FakeServer, QuietHandler
+
+BOT_USER_ID = "UBOT0001"
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+    raw: bytes = b""
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next `times` calls of a method."""
+
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    times: int = 1
+
+
+class FakeSlack(FakeServer):
+    """The fake Slack Web API server and its recorded calls."""
+
+    def __init__(self) -> None:
+        super().__init__(_Handler)
+        self.api_url = self.url + "/api/"
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.faults: dict[str, list[Fault]] = {}
+        self.delays: dict[str, float] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.per_channel_per_second: float | None = None
+        self.workspace_per_minute: int | None = None
+        self._ts = itertools.count(1)
+        self._last_post: dict[str, float] = {}
+        self._posts: list[float] = []
+        self.changed = threading.Condition(self.lock)
+
+    # -- set-up -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget calls, users, faults and limits (between tests)."""
+        with self.lock:
+            self.calls.clear()
+            self.users.clear()
+            self.faults.clear()
+            self.delays.clear()
+            self.uploads.clear()
+            self.per_channel_per_second = None
+            self.workspace_per_minute = None
+            self._last_post.clear()
+            self._posts.clear()
+
+    def add_user(self, user_id: str, email: str, name: str = "", is_bot: bool = False) -> None:
+        """A workspace member that users.info and users.lookupByEmail know."""
+        self.users[user_id] = {
+            "id": user_id,
+            "name": name or email.split("@")[0],
+            "real_name": name,
+            "is_bot": is_bot,
+            "deleted": False,
+            "profile": {"email": email, "real_name": name, "display_name": name},
+        }
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail (HTTP status and/or Slack error)."""
+        self.faults.setdefault(method, []).append(Fault(status, error, retry_after, times))
+
+    # -- inspection ---------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls of one method (e.g. 'chat.postMessage' or 'response_url')."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until at least `count` calls of `method` arrived; return them."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                calls = [c for c in self.calls if c.method == method]
+                if len(calls) >= count:
+                    return calls
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(
+                        f"expected {count} {method} call(s), got {len(calls)}: "
+                        f"{[c.method for c in self.calls]}"
+                    )
+                self.changed.wait(left)
+
+    # -- behaviour ----------------------------------------------------------------------
+    def _record(self, call: Call) -> None:
+        with self.changed:
+            self.calls.append(call)
+            self.changed.notify_all()
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self.lock:
+            queue = self.faults.get(method) or []
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+            return fault
+
+    def _rate_limited(self, method: str, body: dict[str, Any]) -> int | None:
+        """Seconds to wait when a post would break the configured limits, else None."""
+        if method != "chat.postMessage":
+            return None
+        now = time.monotonic()
+        with self.lock:
+            channel = str(body.get("channel", ""))
+            if self.per_channel_per_second is not None:
+                last = self._last_post.get(channel)
+                if last is not None and now - last < 1.0 / self.per_channel_per_second:
+                    return 1
+            if self.workspace_per_minute is not None:
+                self._posts = [t for t in self._posts if now - t < 60]
+                if len(self._posts) >= self.workspace_per_minute:
+                    return max(1, int(60 - (now - self._posts[0])) + 1)
+                self._posts.append(now)
+            self._last_post[channel] = now
+        return None
+
+    def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The success payload for a method."""
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        if method == "auth.test":
+            return {"ok": True, "team_id": "T0TEAM", "user_id": BOT_USER_ID, "bot_id": "B0BOT"}
+        if method == "chat.postMessage":
+            channel = str(body.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                channel = "D" + channel[1:]
+            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method in ("views.open", "views.publish", "views.update", "views.push"):
+            view = body.get("view")
+            view = json.loads(view) if isinstance(view, str) else (view or {})
+            return {"ok": True, "view": {**view, "id": "V0VIEW", "hash": "h1"}}
+        if method in ("users.info", "users.lookupByEmail"):
+            user = self._find_user(method, body)
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "users_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": body.get("files", [])}
+        return {"ok": True}
+
+    def _find_user(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        if method == "users.info":
+            return self.users.get(str(body.get("user", "")))
+        email = str(body.get("email", "")).lower()
+        return next((u for u in self.users.values() if u["profile"]["email"].lower() == email), None)
+
+
+class _Handler(QuietHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        raw = self.read_body()
+        path = self.path.split("?")[0]
+        if path.startswith("/upload/"):
+            fake.uploads[path.rsplit("/", 1)[1]] = raw
+            fake._record(Call("upload", {"file_id": path.rsplit("/", 1)[1]}, dict(self.headers), raw=raw))
+            self._plain(200, b"OK")
+            return
+        if path.startswith("/response/"):
+            fake._record(Call("response_url", _parse(raw), dict(self.headers), raw=raw))
+            self._plain(200, b"ok")
+            return
+        method = path.removeprefix("/api/")
+        body = _parse(raw)
+        call = Call(method, body, dict(self.headers), raw=raw)
+        delay = fake.delays.get(method)
+        if delay:
+            time.sleep(delay)
+        fault = fake._take_fault(method)
+        if fault is not None:
+            fake._record(call)
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
+            self.send_json(fault.status, {"ok": False, "error": error}, headers)
+            return
+        wait = fake._rate_limited(method, body)
+        fake._record(call)
+        if wait is not None:
+            self.send_json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
+            return
+        self.send_json(200, fake.answer(method, body), {"x-oauth-scopes": "chat:write,commands"})
+
+    def _plain(self, status: int, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    text = raw.decode("utf-8", "replace")
+    if text.lstrip().startswith("{"):
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else {"_": loaded}
+    return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text).items()}

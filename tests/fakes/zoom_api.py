@@ -1,0 +1,151 @@
+"""A fake Zoom API: Server-to-Server OAuth tokens and REST GETs, with pages, 401s and 429s.
+
+Point zoomus at it with `base_uri=fake.api_url` and `oauth_uri=fake.oauth_url`.
+Register responses by the *raw* request path (as sent on the wire, still percent-encoded),
+so tests can check that instance uuids were double-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.http import FakeServer, QuietHandler
+
+
+@dataclass
+class ZoomCall:
+    """One request the fake received."""
+
+    method: str
+    raw_path: str
+    query: dict[str, str]
+    authorization: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeZoom(FakeServer):
+    """The fake Zoom OAuth + REST server."""
+
+    def __init__(self) -> None:
+        super().__init__(_Handler)
+        self.api_url = self.url + "/v2"
+        self.oauth_url = self.url + "/oauth/token"
+        self.calls: list[ZoomCall] = []
+        self.routes: dict[str, list[dict[str, Any]]] = {}
+        self.faults: dict[str, list[tuple[int, dict[str, str], int]]] = {}
+        self.valid_tokens: set[str] = set()
+        self.client_id = "zoom-client"
+        self.client_secret = "zoom-secret"
+        self.account_id = "zoom-account"
+        self._tokens = itertools.count(1)
+
+    def reset(self) -> None:
+        """Forget routes, calls, faults and tokens."""
+        with self.lock:
+            self.calls.clear()
+            self.routes.clear()
+            self.faults.clear()
+            self.valid_tokens.clear()
+
+    def set_pages(self, raw_path: str, pages: list[dict[str, Any]]) -> None:
+        """Serve `pages` in turn for this path; `next_page_token` is filled in for you."""
+        self.routes[raw_path] = pages
+
+    def set_json(self, raw_path: str, payload: dict[str, Any]) -> None:
+        """Serve one JSON object for this path."""
+        self.routes[raw_path] = [payload]
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far now gets 401 (as after an hour)."""
+        self.valid_tokens.clear()
+
+    def fail(
+        self, raw_path: str, status: int, *, headers: dict[str, str] | None = None, times: int = 1
+    ) -> None:
+        """The next `times` GETs of this path answer `status` (e.g. 429 with Retry-After)."""
+        self.faults.setdefault(raw_path, []).append((status, headers or {}, times))
+
+    def calls_to(self, raw_path: str) -> list[ZoomCall]:
+        """GETs of one raw path."""
+        return [c for c in self.calls if c.raw_path == raw_path]
+
+    def issue_token(self, authorization: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """OAuth: account_credentials grant with Basic client credentials."""
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if authorization != f"Basic {expected}" or form.get("account_id") != self.account_id:
+            return 400, {"reason": "Invalid client_id or client_secret", "error": "invalid_client"}
+        token = f"tok-{next(self._tokens)}"
+        self.valid_tokens.add(token)
+        return 200, {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": 3599,
+            "scope": "report:read:admin",
+        }
+
+    def page(self, raw_path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """The page a token points at (token = page index as a string)."""
+        pages = self.routes.get(raw_path)
+        if pages is None:
+            return 404, {"code": 3001, "message": "Webinar does not exist or has expired."}
+        index = int(query.get("next_page_token") or 0)
+        if index >= len(pages):
+            return 400, {"code": 300, "message": "Invalid next_page_token."}
+        body = dict(pages[index])
+        if len(pages) > 1 or "next_page_token" in body:
+            body["next_page_token"] = str(index + 1) if index + 1 < len(pages) else ""
+            body.setdefault("page_count", len(pages))
+        return 200, body
+
+
+class _Handler(QuietHandler):
+    def do_POST(self) -> None:  # noqa: N802
+        fake: FakeZoom = self.server.fake  # type: ignore[attr-defined]
+        raw = self.read_body().decode()
+        split = urlsplit(self.path)
+        form = {k: v[0] for k, v in parse_qs(raw).items()}
+        form.update({k: v[0] for k, v in parse_qs(split.query).items()})
+        auth = self.headers.get("Authorization", "")
+        with fake.lock:
+            fake.calls.append(ZoomCall("POST", split.path, form, auth))
+        if split.path != "/oauth/token":
+            self.send_json(404, {"message": "not found"})
+            return
+        status, body = fake.issue_token(auth, form)
+        self.send_json(status, body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        fake: FakeZoom = self.server.fake  # type: ignore[attr-defined]
+        split = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(split.query).items()}
+        auth = self.headers.get("Authorization", "")
+        with fake.lock:
+            fake.calls.append(ZoomCall("GET", split.path, query, auth))
+            fault = self._take_fault(fake, split.path)
+        if fault is not None:
+            status, headers = fault
+            message = "You have reached the maximum per-second rate limit for this API. Try again later."
+            self.send_json(status, {"code": status, "message": message}, headers)
+            return
+        if auth.removeprefix("Bearer ") not in fake.valid_tokens:
+            self.send_json(401, {"code": 124, "message": "Invalid access token."})
+            return
+        status, body = fake.page(split.path, query)
+        self.send_json(status, body)
+
+    @staticmethod
+    def _take_fault(fake: FakeZoom, path: str) -> tuple[int, dict[str, str]] | None:
+        queue = fake.faults.get(path) or []
+        if not queue:
+            return None
+        status, headers, times = queue[0]
+        if times <= 1:
+            queue.pop(0)
+        else:
+            queue[0] = (status, headers, times - 1)
+        return status, headers

@@ -1,0 +1,54 @@
+"""Run the real ASGI app under uvicorn on a free port in a thread, for real HTTP tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+import uvicorn
+
+
+class FrozenClock:
+    """An injectable clock that tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        """The current (frozen) instant."""
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        """Move to another instant."""
+        self.now = now
+
+
+class LiveServer:
+    """uvicorn serving an ASGI app on 127.0.0.1:<free port>."""
+
+    def __init__(self, app: Any) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
