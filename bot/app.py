@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -46,6 +46,7 @@ def build_slack_app(settings: Settings, deps: Deps, client: WebClient | None = N
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         raise_error_for_unhandled_request=False,
     )
+    app.use(_skip_slack_retries)
     app.use(_inject_deps(deps))
     app.error(_on_error)
     register_slack(app)
@@ -58,6 +59,14 @@ def _inject_deps(deps: Deps) -> Callable[..., Any]:
         return next()
 
     return inject
+
+
+def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    """A Slack retry (`X-Slack-Retry-Num`) repeats a delivery that already ran: ack, don't rerun."""
+    if request.headers.get("x-slack-retry-num"):
+        logger.info("skipping Slack retry %s", request.headers.get("x-slack-retry-reason"))
+        return BoltResponse(status=200, body="")
+    return next()
 
 
 def _on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:

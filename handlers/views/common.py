@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 ERROR_TRY_AGAIN = (
@@ -22,3 +23,10 @@ def context(text: str) -> dict[str, Any]:
 def header(text: str) -> dict[str, Any]:
     """A header block (150 characters at most)."""
     return {"type": "header", "text": {"type": "plain_text", "text": text[:150]}}
+
+
+def when(instant: datetime, tz: tzinfo) -> str:
+    """A local time for messages, e.g. "Thu Sep 30, 1:30 PM"."""
+    local = instant.astimezone(tz)
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%a %b} {local.day}, {hour}:{local:%M %p}"
