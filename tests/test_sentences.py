@@ -51,7 +51,20 @@ LAST = st.text("abcdefghijklmnopqrstuvwxyzéüñ", min_size=2, max_size=8).filte
     lambda w: w not in NEVER_END | MAY_END
 )
 NOISE = st.sampled_from(
-    ["e.g.", "i.e.", "et al. showed", "etc. and", "Dr.", "Mr.", "Ms.", "vs.", "3.5", "J. R. R.", "https://x.io/a.b?q=1", "…and"]
+    [
+        "e.g.",
+        "i.e.",
+        "et al. showed",
+        "etc. and",
+        "Dr.",
+        "Mr.",
+        "Ms.",
+        "vs.",
+        "3.5",
+        "J. R. R.",
+        "https://x.io/a.b?q=1",
+        "…and",
+    ]
 )
 SENTENCE = st.tuples(
     LAST,
