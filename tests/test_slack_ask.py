@@ -66,6 +66,8 @@ def test_same_delivery_twice_is_stored_once(students: Any) -> None:
     live.slack.wait_for("response_url", 2)
     assert len(questions(live)) == 1
     assert all("asked 1 question" in c.body["text"] for c in live.slack.calls_to("response_url"))
+    live.slack.wait_for("chat.postMessage")
+    time.sleep(0.2)
     assert len(live.slack.calls_to("chat.postMessage")) == 1
 
 
