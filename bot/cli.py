@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 
+from bot.cli_jobs import jobs_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
@@ -27,6 +28,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 roster_app = typer.Typer(no_args_is_help=True, help="The class roster.")
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
+app.add_typer(jobs_app, name="jobs")
 
 
 class Format(StrEnum):
@@ -66,11 +68,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
     """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
+    from bot.scheduler import due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
-    uvicorn.run(create_app(rt), host="0.0.0.0", port=port or rt.settings.port, log_level="info")
+    asgi = create_app(rt, scheduler_tick=due_tick(rt))
+    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info")
 
 
 @db_app.command("upgrade")

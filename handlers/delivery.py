@@ -1,0 +1,136 @@
+"""Posting scheduled messages to Slack: pacing under the rate limits and sorting out failures.
+
+Slack allows about one message per second per channel and several hundred per minute per
+workspace, with bursts, and answers 429 with `Retry-After` beyond that. The pacer keeps each
+channel one second apart, caps the overall rate, and after a 429 holds every send until the
+`Retry-After` has passed; the message that got the 429 is retried, never dropped.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from handlers.views.prompts import Message
+
+# Errors about the recipient: retrying will never help (reference/slack.md §4.4).
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "user_not_found",
+        "users_not_found",
+        "messages_tab_disabled",
+        "account_inactive",
+        "user_disabled",
+        "cannot_dm_bot",
+        "is_archived",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_arguments",
+    }
+)
+# Errors about our credentials: every other send would fail the same way, so the run stops.
+AUTH = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope"})
+
+Outcome = Literal["sent", "rate_limited", "transient", "permanent", "auth"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one chat.postMessage came to."""
+
+    outcome: Outcome
+    channel: str | None = None
+    ts: str | None = None
+    error: str = ""
+    retry_after: float = 0.0
+
+
+def post(client: WebClient, channel: str, message: Message) -> Delivery:
+    """One chat.postMessage, its failures classified (never raises for Slack or network trouble)."""
+    try:
+        response = client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+        )
+    except SlackApiError as exc:
+        return _classify(exc)
+    except (SlackClientError, OSError) as exc:
+        return Delivery("transient", error=f"cannot reach Slack: {type(exc).__name__}")
+    return Delivery("sent", channel=response.get("channel"), ts=response.get("ts"))
+
+
+def _classify(exc: SlackApiError) -> Delivery:
+    status = exc.response.status_code
+    error = str(exc.response.get("error") or f"HTTP {status}")
+    if status == 429:
+        return Delivery("rate_limited", error=error, retry_after=_retry_after(exc.response.headers))
+    if status >= 500:
+        return Delivery("transient", error=f"Slack answered {status} ({error})")
+    if error in AUTH:
+        return Delivery("auth", error=error)
+    if error in PERMANENT:
+        return Delivery("permanent", error=error)
+    return Delivery("transient", error=error)
+
+
+def _retry_after(headers: dict[str, object]) -> float:
+    """Slack's Retry-After in seconds (1 when missing or unreadable)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(0.0, float(str(raw)))
+            except ValueError:
+                break
+    return 1.0
+
+
+class Pacer:
+    """When the next post may go: one second apart per channel, a rate cap, and 429 pauses."""
+
+    def __init__(
+        self,
+        per_second: float = 20.0,
+        channel_gap: float = 1.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self.channel_gap = channel_gap
+        self.clock = clock
+        self._next = 0.0
+        self._paused_until = 0.0
+        self._last: dict[str, float] = {}
+
+    def ready_at(self, channel: str) -> float:
+        """The monotonic instant a post to `channel` may start."""
+        return max(self._next, self._paused_until, self._last.get(channel, -1e9) + self.channel_gap)
+
+    def delay(self, channel: str) -> float:
+        """Seconds to wait before posting to `channel`."""
+        return max(0.0, self.ready_at(channel) - self.clock())
+
+    def posted(self, channel: str) -> None:
+        """A post to `channel` just finished (the gap counts from here, after Slack saw it)."""
+        now = self.clock()
+        self._last[channel] = now
+        self._next = max(self._next, now + self.interval)
+
+    def rate_limited(self, retry_after: float) -> None:
+        """Slack said 429: nobody posts until Retry-After has passed."""
+        self._paused_until = max(self._paused_until, self.clock() + retry_after)
+
+    def wait(self, channel: str, stop: threading.Event) -> bool:
+        """Sleep until `channel` may be posted to; False if asked to stop meanwhile."""
+        pause = self.delay(channel)
+        if pause > 0:
+            return not stop.wait(pause)
+        return not stop.is_set()

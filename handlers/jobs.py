@@ -1,0 +1,157 @@
+"""run_due: send, exactly once, every message due at an instant (what `serve` and `jobs run-due` do).
+
+Each message is claimed in the outbox right before it is posted, then marked sent with
+Slack's ts; a runner that loses the claim skips it. Transient failures (5xx, network, too
+many 429s) are handed back for a later run; permanent ones (the user can't be reached) are
+marked failed; a rejected token stops the run with nothing lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+
+from handlers import Deps
+from handlers.delivery import Delivery, Pacer, post
+from handlers.due import Outgoing, due_messages
+from storage import outbox
+from storage.db import session_scope
+from storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+MAX_RATE_LIMITED = 30
+LOOKAHEAD = 50
+
+
+@dataclass
+class RunSummary:
+    """What one run did: counts by kind, and the messages that failed or wait for a retry."""
+
+    now: datetime
+    due: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    retrying: list[tuple[str, str]] = field(default_factory=list)
+    busy: int = 0
+    stopped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, nothing waits for a retry and the run finished."""
+        return not self.failed and not self.retrying and self.stopped is None
+
+    def lines(self) -> list[str]:
+        """A short human summary, one fact per line."""
+        sent = ", ".join(f"{n} {kind}" for kind, n in sorted(self.sent.items())) or "nothing"
+        out = [f"run at {self.now.isoformat()}: {self.due} due, sent {sent}"]
+        if self.busy:
+            out.append(f"skipped {self.busy} claimed by another runner")
+        out += [f"failed {key}: {error}" for key, error in self.failed]
+        out += [f"will retry {key}: {error}" for key, error in self.retrying]
+        if self.stopped:
+            out.append(f"stopped early: {self.stopped}")
+        return out
+
+
+@dataclass
+class _Run:
+    """One run's collaborators, so each step is a short function."""
+
+    deps: Deps
+    client: WebClient
+    pacer: Pacer
+    wall: Callable[[], datetime]
+    stop: threading.Event
+    owner: str
+    summary: RunSummary
+
+
+def runner_id() -> str:
+    """Who holds a claim: host, process and a random tag (fits the 64-character column)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def run_due(
+    deps: Deps,
+    client: WebClient,
+    now: datetime,
+    *,
+    pacer: Pacer | None = None,
+    wall: Callable[[], datetime] = utcnow,
+    stop: threading.Event | None = None,
+    owner: str | None = None,
+) -> RunSummary:
+    """Send everything due at `now` (course instant); `wall` times the claims' leases."""
+    with session_scope(deps.engine) as session:
+        pending = due_messages(session=session, course=deps.course, now=now)
+    run = _Run(
+        deps, client, pacer or Pacer(), wall, stop or threading.Event(), owner or runner_id(), RunSummary(now)
+    )
+    run.summary.due = len(pending)
+    while pending and run.summary.stopped is None:
+        item = _next_ready(run, pending)
+        if not run.pacer.wait(item.envelope.channel, run.stop):
+            run.summary.stopped = "shutting down"
+            break
+        pending.remove(item)
+        _deliver(run, item)
+    if run.summary.sent or not run.summary.ok:
+        logger.info("scheduler: %s", "; ".join(run.summary.lines()))
+    return run.summary
+
+
+def _next_ready(run: _Run, pending: list[Outgoing]) -> Outgoing:
+    """The earliest-ready of the next few messages, so one busy channel never holds up the rest."""
+    window = pending[:LOOKAHEAD]
+    return min(window, key=lambda o: run.pacer.ready_at(o.envelope.channel))
+
+
+def _deliver(run: _Run, item: Outgoing) -> None:
+    """Claim, post (waiting out 429s), and record the outcome."""
+    env = item.envelope
+    if not outbox.claim(run.deps.engine, env, owner=run.owner, at=run.wall()):
+        run.summary.busy += 1
+        return
+    result = _post_until_not_limited(run, item)
+    engine, key = run.deps.engine, env.key
+    if result.outcome == "sent":
+        if not outbox.mark_sent(
+            engine, key, owner=run.owner, at=run.wall(), slack_channel=result.channel, slack_ts=result.ts
+        ):
+            logger.warning("outbox: %s was sent but its claim had been lost", key)
+        run.summary.sent[env.kind] += 1
+    elif result.outcome == "permanent":
+        outbox.mark_failed(engine, key, owner=run.owner, error=result.error)
+        run.summary.failed.append((key, result.error))
+    else:
+        status = outbox.release(engine, key, owner=run.owner, error=result.error, at=run.wall())
+        target = run.summary.failed if status == outbox.FAILED else run.summary.retrying
+        target.append((key, result.error))
+        if result.outcome == "auth":
+            run.summary.stopped = f"Slack refused the bot token ({result.error}); check SLACK_BOT_TOKEN"
+
+
+def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
+    """Post; on a 429, pause everyone for Retry-After and post the same message again."""
+    channel = item.envelope.channel
+    for _ in range(MAX_RATE_LIMITED):
+        result = post(run.client, channel, item.message)
+        run.pacer.posted(channel)
+        if result.outcome != "rate_limited":
+            return result
+        run.pacer.rate_limited(result.retry_after)
+        hold = run.wall() + timedelta(seconds=result.retry_after) + outbox.LEASE
+        if not outbox.extend(run.deps.engine, item.envelope.key, owner=run.owner, until=hold):
+            return Delivery("transient", error="claim lost while rate limited")
+        if not run.pacer.wait(channel, run.stop):
+            return Delivery("transient", error="stopped while rate limited")
+    return Delivery("transient", error=f"still rate limited after {MAX_RATE_LIMITED} tries")
