@@ -141,17 +141,18 @@ def mark_failed(engine: Engine, key: str, *, owner: str, error: str) -> bool:
     return _changed(engine, stmt)
 
 
-def release(engine: Engine, key: str, *, owner: str, error: str, at: datetime) -> str:
+def release(engine: Engine, key: str, *, owner: str, error: str, at: datetime) -> str | None:
     """A transient failure: hand the claim back after a backoff; after MAX_ATTEMPTS, fail it.
 
-    Returns the resulting status (`claimed` = will be retried, `failed` = given up).
+    Returns the resulting status (`claimed` = will be retried, `failed` = given up), or None
+    when `owner` no longer held the claim.
     """
     with session_scope(engine) as session:
         row = session.exec(
             select(OutboundMessage).where(*_held(key, owner)).with_for_update()
         ).first()
         if row is None:
-            return CLAIMED
+            return None
         if row.attempts >= MAX_ATTEMPTS:
             row.status = FAILED
             row.lease_until = None
