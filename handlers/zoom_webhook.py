@@ -1,12 +1,25 @@
-"""Zoom webhook: verify over the raw body, answer URL validation, store, then acknowledge."""
+"""Zoom webhook: verify over the raw body, answer URL validation, store, then acknowledge.
+
+One INSERT per delivery and nothing else: presence is derived when it is read, so the
+request never waits on Slack or on any computation. A storage error propagates, and the
+web layer answers 503 so that Zoom retries.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from handlers import Deps
+from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
+from storage.db import session_scope
+from storage.zoom_store import insert_events
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -17,6 +30,37 @@ class WebhookReply:
     body: dict[str, Any]
 
 
-def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: bytes) -> WebhookReply:
-    """Handle one delivery (to be built in issue 3)."""
-    return WebhookReply(503, {"error": "Zoom event handling is not built yet"})
+def receive(
+    deps: Deps,
+    secret: str,
+    headers: Mapping[str, str],
+    raw: bytes,
+    *,
+    wall_clock: Callable[[], float] = time.time,
+) -> WebhookReply:
+    """Handle one delivery: 401 unsigned, 400 unusable, 200 once durably stored."""
+    problem = signature_problem(secret, headers, raw, wall_clock())
+    if problem:
+        logger.warning("Zoom webhook refused (401): %s", problem)
+        return WebhookReply(401, {"error": problem})
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _bad("the body is not JSON")
+    if not isinstance(payload, dict):
+        return _bad("the body must be a JSON object")
+    try:
+        if payload.get("event") == "endpoint.url_validation":
+            return WebhookReply(200, url_validation(secret, payload))
+        row = event_row(payload, text, deps.clock())
+    except BadEvent as exc:
+        return _bad(str(exc))
+    with session_scope(deps.engine) as session:
+        added = insert_events(session=session, rows=[row])
+    return WebhookReply(200, {"ok": True, "duplicate": not added})
+
+
+def _bad(reason: str) -> WebhookReply:
+    logger.warning("Zoom webhook refused (400): %s", reason)
+    return WebhookReply(400, {"error": reason})
