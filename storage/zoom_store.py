@@ -53,8 +53,8 @@ def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
     added = 0
     for i in range(0, len(values), CHUNK):
         stmt = insert(_TABLE).values(values[i : i + CHUNK])
-        result = conn.execute(stmt.on_conflict_do_nothing(index_elements=["dedup_key"]))
-        added += max(result.rowcount, 0)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_TABLE.c.id)
+        added += len(conn.execute(stmt).all())
     return added
 
 

@@ -1,0 +1,151 @@
+"""Presence through the database (SQLite and PostgreSQL): dedup, merging, matching, TA links."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+
+from handlers.zoom_events import Attendance, attendance_rows, event_row
+from storage.course import Course
+from storage.db import session_scope
+from storage.models import IdentityLink, ZoomEvent
+from storage.presence import compute_presence, link_identity, unmatched_identities
+from storage.queries import get_student_by_email
+from storage.zoom_store import insert_events
+from tests.factories import add_student, local
+from tests.test_presence import COURSE
+from tests.zoom_payloads import WEBINAR_ID, lifecycle, raw, visit
+
+NOW = datetime(2021, 12, 31, tzinfo=UTC)
+
+
+def webhook(body: dict[str, object]) -> ZoomEvent:
+    return event_row(body, raw(body).decode(), NOW)  # type: ignore[arg-type]
+
+
+def minutes(engine: Engine, course: Course = COURSE) -> dict[tuple[int, int, str], float]:
+    with session_scope(engine) as session:
+        return dict(compute_presence(session=session, course=course, now=NOW).minutes)
+
+
+def w(action: str, h: int, m: int, **who: str) -> ZoomEvent:
+    return webhook(visit("webinar", action, WEBINAR_ID, "W1", local(2021, 9, 23, h, m), **who))
+
+
+def test_redelivery_inserts_nothing(engine: Engine) -> None:
+    rows = [
+        w("participant_joined", 13, 30, user_id="1", name="A"),
+        w("participant_left", 13, 50, user_id="1", name="A"),
+    ]
+    with session_scope(engine) as session:
+        assert insert_events(session=session, rows=rows + rows) == 2
+    with session_scope(engine) as session:
+        again = [w("participant_left", 13, 50, user_id="1", name="A")]
+        assert insert_events(session=session, rows=again) == 0
+
+
+def test_matching_order_and_ta_links(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        ada = add_student(session, "Ada Lovelace", "ada@example.edu")
+        bob = add_student(session, "Bob Builder", "bob@example.edu")
+        add_student(session, "Sam Same", "sam1@example.edu")
+        add_student(session, "Sam Same", "sam2@example.edu")
+        ada_id, bob_id = ada.id, bob.id
+        assert ada_id and bob_id
+        rows = [
+            w("participant_joined", 13, 30, user_id="1", name="Bob Builder", email="ada@example.edu"),
+            w("participant_left", 13, 45, user_id="1", name="Bob Builder", email="ada@example.edu"),
+            w("participant_joined", 13, 30, user_id="2", name="Sam Same"),
+            w("participant_left", 14, 0, user_id="2", name="Sam Same"),
+            w("participant_joined", 14, 0, user_id="3", name="B's iPad", registrant_id="reg-b", email=""),
+            w("participant_left", 14, 20, user_id="3", name="B's iPad", registrant_id="reg-b"),
+            w("participant_joined", 13, 30, user_id="4", name="Mystery", zoom_user_id="zu-4"),
+            w("participant_left", 13, 35, user_id="4", name="Mystery", zoom_user_id="zu-4"),
+        ]
+        insert_events(session=session, rows=rows)
+    assert minutes(engine) == {(ada_id, 1, "webinar"): 15.0}  # email beats a name that matches Bob
+    with session_scope(engine) as session:
+        names = {
+            (u.name, u.minutes) for u in unmatched_identities(session=session, course=COURSE, now=NOW, week=1)
+        }
+        assert names == {
+            ("Sam Same", 30.0),
+            ("B's iPad", 20.0),
+            ("Mystery", 5.0),
+        }  # ambiguous name stays unmatched
+        session.add(IdentityLink(kind="registrant_id", value="reg-b", student_id=bob_id, created_by="U0TA1"))
+        result = link_identity(session=session, identity="  MYSTERY ", student_id=bob_id, created_by="U0TA1")
+    assert result.links == [("name", "mystery"), ("zoom_user_id", "zu-4")] and result.identities_seen == 1
+    assert minutes(engine) == {(ada_id, 1, "webinar"): 15.0, (bob_id, 1, "webinar"): 25.0}
+    with session_scope(engine) as session:
+        moved = link_identity(session=session, identity="mystery", student_id=ada_id, created_by="U0TA2")
+        assert moved.reassigned == 2
+        by_email = link_identity(session=session, identity="Guest@Example.COM", student_id=ada_id)
+        assert by_email.links == [("email", "guest@example.com")] and by_email.identities_seen == 0
+    assert minutes(engine) == {(ada_id, 1, "webinar"): 15.0, (bob_id, 1, "webinar"): 20.0}  # overlap: union
+
+
+def test_report_rows_merge_with_webhooks_without_double_counting(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu")
+        insert_events(
+            session=session,
+            rows=[
+                webhook(lifecycle("webinar", "started", WEBINAR_ID, "W1", local(2021, 9, 23, 13, 30))),
+                w("participant_joined", 13, 30, user_id="1", name="Ada", email="ada@example.edu"),
+                w("participant_left", 13, 50, user_id="1", name="Ada", email="ada@example.edu"),
+            ],
+        )
+    report = Attendance("Ada", "ada@example.edu", local(2021, 9, 23, 13, 30), local(2021, 9, 23, 13, 50))
+    later = Attendance("Ada", "ADA@example.edu", local(2021, 9, 23, 14, 0), local(2021, 9, 23, 14, 5))
+    for _ in range(2):
+        with session_scope(engine) as session:
+            for v in (report, later):
+                insert_events(session=session, rows=attendance_rows(v, **ROW_ARGS))
+        assert minutes(engine) == {(ada.id, 1, "webinar"): 25.0}
+
+
+ROW_ARGS = {"source": "report", "zoom_id": WEBINAR_ID, "instance_uuid": "W1", "received_at": NOW}
+clock_minutes = st.integers(min_value=-20, max_value=80)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    visits=st.lists(
+        st.tuples(st.sampled_from(["ada@example.edu", "guest@x.com"]), clock_minutes, clock_minutes),
+        min_size=1,
+        max_size=6,
+    ),
+    seed=st.integers(0, 1000),
+)
+def test_merging_a_report_twice_changes_nothing(
+    sqlite_engine: Engine, visits: list[tuple[str, int, int]], seed: int
+) -> None:
+    with session_scope(sqlite_engine) as session:
+        session.connection().execute(delete(ZoomEvent))
+        if get_student_by_email(session=session, email="ada@example.edu") is None:
+            add_student(session, "Ada", "ada@example.edu")
+    start = COURSE.weeks[0].webinar.start
+    rows = [
+        row
+        for email, a, b in visits
+        for row in attendance_rows(
+            Attendance(
+                "x", email, start + timedelta(minutes=min(a, b)), start + timedelta(minutes=max(a, b))
+            ),
+            **ROW_ARGS,
+        )
+    ]
+    with session_scope(sqlite_engine) as session:
+        insert_events(session=session, rows=rows)
+    first = minutes(sqlite_engine)
+    random.Random(seed).shuffle(rows)
+    with session_scope(sqlite_engine) as session:
+        assert insert_events(session=session, rows=rows) == 0
+    assert minutes(sqlite_engine) == first
+    assert all(0 < m <= 60 for m in first.values())
