@@ -52,9 +52,10 @@ def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
     conn = session.connection()
     added = 0
     for i in range(0, len(values), CHUNK):
-        stmt = insert(_TABLE).values(values[i : i + CHUNK])
-        stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_TABLE.c.id)
-        added += len(conn.execute(stmt).all())
+        stmt = (
+            insert(_TABLE).values(values[i : i + CHUNK]).on_conflict_do_nothing(index_elements=["dedup_key"])
+        )
+        added += len(conn.execute(stmt.returning(_TABLE.c.id)).all())
     return added
 
 
