@@ -13,6 +13,7 @@ import typer
 import uvicorn
 
 from bot.cli_jobs import jobs_app
+from bot.cli_zoom import zoom_app
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
@@ -29,6 +30,7 @@ roster_app = typer.Typer(no_args_is_help=True, help="The class roster.")
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(zoom_app, name="zoom")
 
 
 class Format(StrEnum):

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from handlers import Deps
+from storage.db import session_scope
 from storage.models import ZoomEvent
-from storage.zoom_store import column_limit
+from storage.zoom_store import column_limit, insert_events
 
 # Zoom documents no tolerance. Retries (+5/+25/+85 min) may keep the first attempt's timestamp,
 # and a replayed event is harmless (it dedups to nothing), so the past is generous and only
@@ -78,7 +80,7 @@ def event_row(payload: dict[str, Any], raw: str, received_at: datetime) -> ZoomE
     kind = _kind(event)
     event_ts = _event_ts(payload.get("event_ts"))
     source = person if kind in ("join", "leave") else obj
-    at = _time(source.get(TIME_FIELD.get(kind, "")))
+    at = parse_instant(source.get(TIME_FIELD.get(kind, "")))
     if at is None and kind != "other" and event_ts is not None:
         at = datetime.fromtimestamp(event_ts / 1000, UTC)
     uuid = _text(obj.get("uuid"), "instance_uuid")
@@ -155,6 +157,22 @@ def attendance_rows(
     ]
 
 
+def store_visits(
+    deps: Deps, found: list[Attendance], *, source: str, zoom_id: str, instance_uuid: str = ""
+) -> int:
+    """Store report or CSV visits in one transaction; returns how many were new."""
+    now = deps.clock()
+    rows = [
+        row
+        for visit in found
+        for row in attendance_rows(
+            visit, source=source, zoom_id=zoom_id, instance_uuid=instance_uuid, received_at=now
+        )
+    ]
+    with session_scope(deps.engine) as session:
+        return insert_events(session=session, rows=rows) // 2
+
+
 def _kind(event: str) -> str:
     family, _, action = event.strip().partition(".")
     return KINDS.get(action, "other") if family in ("webinar", "meeting") else "other"
@@ -199,7 +217,7 @@ def _event_ts(value: object) -> int | None:
     return None
 
 
-def _time(value: object) -> datetime | None:
+def parse_instant(value: object) -> datetime | None:
     """Zoom's ISO-8601 instants (`…Z`, with or without fractions); naive means UTC."""
     if not isinstance(value, str) or not value.strip() or len(value) > 40:
         return None
