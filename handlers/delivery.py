@@ -25,8 +25,6 @@ PERMANENT = frozenset(
         "channel_not_found",
         "user_not_found",
         "users_not_found",
-        "messages_tab_disabled",
-        "account_inactive",
         "user_disabled",
         "cannot_dm_bot",
         "is_archived",
@@ -38,10 +36,33 @@ PERMANENT = frozenset(
         "invalid_arguments",
     }
 )
-# Errors about our credentials: every other send would fail the same way, so the run stops.
-AUTH = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope"})
+# Errors about the app itself (its token, or its Messages tab, which every DM needs): every
+# other send would fail the same way, so the run stops and the message waits for a later run.
+CONFIG = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "account_inactive",
+        "messages_tab_disabled",
+    }
+)
 
-Outcome = Literal["sent", "rate_limited", "transient", "permanent", "auth"]
+# What a TA can do about an error, shown next to it in the run's summary.
+HINTS = {
+    "not_in_channel": "invite the bot to the channel: /invite @seminar-bot",
+    "channel_not_found": "check the channel id (course.toml) or the student's Slack id (roster)",
+    "messages_tab_disabled": "enable the Messages tab in the Slack app's App Home settings",
+    "user_not_found": "the student's Slack id is wrong: fix it in the roster",
+    "account_inactive": "the bot token belongs to a deleted user or workspace: check SLACK_BOT_TOKEN",
+    "invalid_auth": "check SLACK_BOT_TOKEN",
+    "token_revoked": "the app was uninstalled or its token revoked: reinstall it, update SLACK_BOT_TOKEN",
+    "missing_scope": "add the chat:write scope and reinstall the app",
+}
+
+Outcome = Literal["sent", "rate_limited", "transient", "permanent", "config"]
 
 
 @dataclass(frozen=True)
@@ -70,14 +91,15 @@ def post(client: WebClient, channel: str, message: Message) -> Delivery:
 
 def _classify(exc: SlackApiError) -> Delivery:
     status = exc.response.status_code
-    error = str(exc.response.get("error") or f"HTTP {status}")
+    code = str(exc.response.get("error") or f"HTTP {status}")
+    error = f"{code} ({HINTS[code]})" if code in HINTS else code
     if status == 429:
         return Delivery("rate_limited", error=error, retry_after=_retry_after(exc.response.headers))
     if status >= 500:
-        return Delivery("transient", error=f"Slack answered {status} ({error})")
-    if error in AUTH:
-        return Delivery("auth", error=error)
-    if error in PERMANENT:
+        return Delivery("transient", error=f"Slack answered {status} ({code})")
+    if code in CONFIG:
+        return Delivery("config", error=error)
+    if code in PERMANENT:
         return Delivery("permanent", error=error)
     return Delivery("transient", error=error)
 

@@ -47,6 +47,12 @@ class Outgoing:
 
     envelope: Envelope
     message: Message
+    to: str = ""
+
+    @property
+    def label(self) -> str:
+        """The key and who it is for, for summaries and logs."""
+        return f"{self.envelope.key} ({self.to})" if self.to else self.envelope.key
 
 
 def reminder_time(course: Course, week: Week) -> datetime:
@@ -96,7 +102,8 @@ def _recording_links(session: Session, course: Course) -> dict[int, str]:
 def _dm(kind: str, week: Week, rec: StudentRecord, message: Message) -> Outgoing:
     sid, channel = rec.student.id, rec.student.slack_user_id
     assert sid is not None and channel
-    return Outgoing(Envelope(message_key(kind, week.number, sid), kind, channel, week.number, sid), message)
+    envelope = Envelope(message_key(kind, week.number, sid), kind, channel, week.number, sid)
+    return Outgoing(envelope, message, rec.student.name)
 
 
 def _reflection(course: Course, now: datetime, week: Week, rec: StudentRecord) -> list[Outgoing]:
@@ -157,4 +164,4 @@ def _digest(
     changes.sort(key=lambda c: -RANK[c.standing])
     totals: dict[str, int] = dict(Counter(r.standing for r in active))
     envelope = Envelope(message_key(DIGEST, week.number), DIGEST, course.ta_channel, week.number)
-    return [Outgoing(envelope, prompts.ta_digest(course, week, changes, totals))]
+    return [Outgoing(envelope, prompts.ta_digest(course, week, changes, totals), "TA channel")]

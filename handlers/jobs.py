@@ -3,7 +3,7 @@
 Each message is claimed in the outbox right before it is posted, then marked sent with
 Slack's ts; a runner that loses the claim skips it. Transient failures (5xx, network, too
 many 429s) are handed back for a later run; permanent ones (the user can't be reached) are
-marked failed; a rejected token stops the run with nothing lost.
+marked failed; an app-level refusal (bad token, Messages tab off) stops the run, losing nothing.
 """
 
 from __future__ import annotations
@@ -131,13 +131,13 @@ def _deliver(run: _Run, item: Outgoing) -> None:
         run.summary.sent[env.kind] += 1
     elif result.outcome == "permanent":
         outbox.mark_failed(engine, key, owner=run.owner, error=result.error)
-        run.summary.failed.append((key, result.error))
+        run.summary.failed.append((item.label, result.error))
     else:
         status = outbox.release(engine, key, owner=run.owner, error=result.error, at=run.wall())
         target = run.summary.failed if status == outbox.FAILED else run.summary.retrying
-        target.append((key, result.error))
-        if result.outcome == "auth":
-            run.summary.stopped = f"Slack refused the bot token ({result.error}); check SLACK_BOT_TOKEN"
+        target.append((item.label, result.error))
+        if result.outcome == "config":
+            run.summary.stopped = f"Slack refused the app itself: {result.error}"
 
 
 def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:

@@ -104,11 +104,7 @@ def _insert(engine: Engine, envelope: Envelope, *, owner: str, at: datetime, lea
 
 def extend(engine: Engine, key: str, *, owner: str, until: datetime) -> bool:
     """Keep holding a claim (e.g. while waiting out a 429); False if it was lost."""
-    stmt = (
-        update(OutboundMessage)
-        .where(*_held(key, owner))
-        .values(lease_until=until)
-    )
+    stmt = update(OutboundMessage).where(*_held(key, owner)).values(lease_until=until)
     return _changed(engine, stmt)
 
 
@@ -148,9 +144,7 @@ def release(engine: Engine, key: str, *, owner: str, error: str, at: datetime) -
     when `owner` no longer held the claim.
     """
     with session_scope(engine) as session:
-        row = session.exec(
-            select(OutboundMessage).where(*_held(key, owner)).with_for_update()
-        ).first()
+        row = session.exec(select(OutboundMessage).where(*_held(key, owner)).with_for_update()).first()
         if row is None:
             return None
         if row.attempts >= MAX_ATTEMPTS:

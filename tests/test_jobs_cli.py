@@ -47,7 +47,7 @@ def test_failures_are_reported_with_a_nonzero_status(cli_env: Runtime, fake_slac
     fake_slack.fail("chat.postMessage", error="user_not_found")
     out = CliRunner().invoke(app, ["jobs", "run-due", "--now", "2021-09-23T22:00:00Z"])
     assert out.exit_code == 1
-    assert "failed reflection_prompt:w1:s1: user_not_found" in out.stdout
+    assert "failed reflection_prompt:w1:s1 (Ada): user_not_found (" in out.stdout
     assert "some messages were not sent" in out.stderr
 
 

@@ -78,7 +78,7 @@ def test_5xx_is_retried_on_a_later_run(
     wall = utcnow()
     first = run(db, course, settings, WEEK1_END, wall=wall)
     assert dms(first) == {PROMPT: 2} and len(first.retrying) == 1 and not first.ok
-    key = first.retrying[0][0]
+    key = first.retrying[0][0].split(" ")[0]
     row = outbox_rows(db)[key]
     assert row.status == "claimed" and row.attempts == 1 and "502" in (row.error or "")
     assert run(db, course, settings, WEEK1_END, wall=wall + timedelta(seconds=30)).sent == {}
@@ -96,10 +96,10 @@ def test_a_user_who_cannot_be_reached_is_marked_failed_and_never_retried(
     students = class_of(db, 2)
     with session_scope(db) as session:
         excuse_all(session, [s.id for s in students])
-    fake_slack.fail("chat.postMessage", error="messages_tab_disabled")
+    fake_slack.fail("chat.postMessage", error="user_not_found")
     wall = utcnow()
     first = run(db, course, settings, WEEK1_END, wall=wall)
-    assert dms(first) == {PROMPT: 1} and first.failed[0][1] == "messages_tab_disabled"
+    assert dms(first) == {PROMPT: 1} and first.failed[0][1].startswith("user_not_found (the student")
     much_later = wall + timedelta(days=2)
     assert dms(run(db, course, settings, WEEK1_END + timedelta(days=1), wall=much_later)) == {}
     assert len([c for c in posts(fake_slack) if c.body["channel"] != "C0TAS"]) == 2
@@ -107,16 +107,20 @@ def test_a_user_who_cannot_be_reached_is_marked_failed_and_never_retried(
     assert statuses == ["failed", "sent"]
 
 
-def test_a_rejected_token_stops_the_run_and_loses_nothing(
-    db: Engine, course: Course, settings: Settings, fake_slack: FakeSlack
+@pytest.mark.parametrize(
+    ("error", "hint"),
+    [("invalid_auth", "SLACK_BOT_TOKEN"), ("messages_tab_disabled", "enable the Messages tab")],
+)
+def test_an_app_level_refusal_stops_the_run_and_loses_nothing(
+    db: Engine, course: Course, settings: Settings, fake_slack: FakeSlack, error: str, hint: str
 ) -> None:
     students = class_of(db, 3)
     with session_scope(db) as session:
         excuse_all(session, [s.id for s in students])
-    fake_slack.fail("chat.postMessage", error="invalid_auth")
+    fake_slack.fail("chat.postMessage", error=error)
     wall = utcnow()
     first = run(db, course, settings, WEEK1_END, wall=wall)
-    assert first.stopped and "SLACK_BOT_TOKEN" in first.stopped and first.sent == {}
+    assert first.stopped and hint in first.stopped and first.sent == {} and not first.failed
     assert len(posts(fake_slack)) == 1
     again = run(db, course, settings, WEEK1_END, wall=wall + timedelta(minutes=5))
     assert dms(again) == {PROMPT: 3}
