@@ -70,6 +70,15 @@ def normalize_name(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
+def normalize_link(kind: str, value: str) -> str:
+    """How an IdentityLink value is stored and compared: emails lower-case, names normalised."""
+    if kind == "email":
+        return value.strip().lower()
+    if kind == "name":
+        return normalize_name(value)
+    return value.strip()
+
+
 class Matcher:
     """Identity → student in spec order: email, linked registrant/Zoom user id, unique name."""
 
@@ -77,7 +86,7 @@ class Matcher:
         self.links: dict[str, dict[str, int]] = {kind: {} for kind in LINK_KINDS}
         for link in links:
             if link.kind in self.links:
-                self.links[link.kind][link.value] = link.student_id
+                self.links[link.kind][normalize_link(link.kind, link.value)] = link.student_id
         self.emails: dict[str, int] = {}
         names: dict[str, set[int]] = defaultdict(set)
         for s in students:
@@ -252,7 +261,7 @@ def link_identity(
             continue
         seen += 1
         pairs |= {("email", email.lower()), ("registrant_id", registrant_id), ("zoom_user_id", zoom_user_id)}
-    links = sorted((kind, value[:LINK_VALUE_MAX]) for kind, value in pairs if value)
+    links = sorted((kind, normalize_link(kind, value)[:LINK_VALUE_MAX]) for kind, value in pairs if value)
     reassigned = 0
     for kind, value in links:
         existing = session.exec(

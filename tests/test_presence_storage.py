@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
+from handlers import Deps
 from handlers.zoom_events import Attendance, attendance_rows, event_row
+from handlers.zoom_webhook import WebhookReply, receive
 from storage.course import Course
 from storage.db import session_scope
 from storage.models import IdentityLink, ZoomEvent
@@ -18,6 +23,7 @@ from storage.presence import compute_presence, link_identity, unmatched_identiti
 from storage.queries import get_student_by_email
 from storage.zoom_store import insert_events
 from tests.factories import add_student, local
+from tests.signing import ZOOM_SECRET, zoom_headers
 from tests.test_presence import COURSE
 from tests.zoom_payloads import WEBINAR_ID, lifecycle, raw, visit
 
@@ -149,3 +155,77 @@ def test_merging_a_report_twice_changes_nothing(
         assert insert_events(session=session, rows=rows) == 0
     assert minutes(sqlite_engine) == first
     assert all(0 < m <= 60 for m in first.values())
+
+
+def deliver(engine: Engine, body: bytes) -> WebhookReply:
+    deps = Deps(engine=engine, course=COURSE, clock=lambda: NOW)
+    return receive(deps, ZOOM_SECRET, zoom_headers(body), body)
+
+
+def test_webhook_storage_on_each_database(engine: Engine) -> None:
+    """PostgreSQL is stricter than SQLite (NULs, lengths, encodings): every odd field still stores."""
+    at = local(2021, 9, 23, 13, 31)
+    body = visit("webinar", "participant_joined", WEBINAR_ID, "W1", at, user_id="1", name="Zoë 李 Ångström")
+    assert deliver(engine, raw(body)).body == {"ok": True, "duplicate": False}
+    assert deliver(engine, raw(body)).body == {"ok": True, "duplicate": True}
+    odd = visit("webinar", "participant_left", WEBINAR_ID, "W1", at, user_id="1", name="x")
+    odd["payload"]["object"]["participant"].update(user_name="N\u0000" + "é" * 999, email={"a": 1}, id=7.0)
+    odd["payload"]["object"]["uuid"] = "\ud800" + "u" * 300
+    odd["event"] = "webinar.participant_left" + "!" * 200
+    assert deliver(engine, json.dumps(odd).encode()).status == 200
+    with session_scope(engine) as session:
+        first, second = session.exec(select(ZoomEvent).order_by(col(ZoomEvent.id))).all()
+    assert first.user_name == "Zoë 李 Ångström" and first.body == raw(body).decode()
+    assert second.user_name == "N" + "é" * 199 and second.email == "" and second.zoom_user_id == "7"
+    assert second.kind == "other" and len(second.event) == 80
+
+
+people_st = st.lists(
+    st.tuples(
+        st.sampled_from(["ada@example.edu", "guest@x.com", ""]),
+        st.lists(
+            st.tuples(st.integers(-30, 90), st.one_of(st.none(), st.integers(0, 80))), min_size=1, max_size=3
+        ),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def webhook_stream(people: list[tuple[str, list[tuple[int, int | None]]]]) -> list[bytes]:
+    """Signed-ready webhook bodies for week 1's webinar, in payload-time order."""
+    base = COURSE.weeks[0].webinar.start
+    bodies: list[tuple[datetime, dict[str, Any]]] = [
+        (base, lifecycle("webinar", "started", WEBINAR_ID, "W1", base)),
+    ]
+    for p, (email, visits) in enumerate(people):
+        for v, (start, length) in enumerate(visits):
+            who = {"user_id": f"{p}-{v}", "name": f"Person {p}", "email": email}
+            join = base + timedelta(minutes=start)
+            bodies.append((join, visit("webinar", "participant_joined", WEBINAR_ID, "W1", join, **who)))
+            if length is not None:
+                leave = join + timedelta(minutes=length)
+                bodies.append((leave, visit("webinar", "participant_left", WEBINAR_ID, "W1", leave, **who)))
+    return [raw(b) for _, b in sorted(bodies, key=lambda pair: pair[0])]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=people_st, data=st.data())
+def test_webhooks_in_any_order_with_redeliveries_give_the_ordered_minutes(
+    sqlite_engine: Engine, people: list[tuple[str, list[tuple[int, int | None]]]], data: st.DataObject
+) -> None:
+    with session_scope(sqlite_engine) as session:
+        if get_student_by_email(session=session, email="ada@example.edu") is None:
+            add_student(session, "Ada", "ada@example.edu")
+    ordered = webhook_stream(people)
+    results = []
+    redelivered = data.draw(st.lists(st.sampled_from(ordered), max_size=8))
+    shuffled = data.draw(st.permutations(ordered + redelivered))
+    for stream in (ordered, shuffled):
+        with session_scope(sqlite_engine) as session:
+            session.connection().execute(delete(ZoomEvent))
+        for body in stream:
+            assert deliver(sqlite_engine, body).status == 200
+        with session_scope(sqlite_engine) as session:
+            results.append(compute_presence(session=session, course=COURSE, now=NOW))
+    assert results[0] == results[1]
