@@ -149,7 +149,7 @@ def presence_from_marks(
             else:
                 who = labels[owner]
                 table.unmatched.append(UnmatchedPresence(week.number, part, who.name, who.email, minutes))
-    table.unmatched.sort(key=lambda u: (u.week, u.part, u.name.casefold(), u.email))
+    table.unmatched.sort(key=lambda u: (u.week, u.part, u.name.casefold(), u.email, u.minutes))
     return table
 
 
