@@ -94,7 +94,7 @@ def _classify(exc: SlackApiError) -> Delivery:
     code = str(exc.response.get("error") or f"HTTP {status}")
     error = f"{code} ({HINTS[code]})" if code in HINTS else code
     if status == 429:
-        return Delivery("rate_limited", error=error, retry_after=_retry_after(exc.response.headers))
+        return Delivery("rate_limited", error=error, retry_after=retry_after_seconds(exc.response.headers))
     if status >= 500:
         return Delivery("transient", error=f"Slack answered {status} ({code})")
     if code in CONFIG:
@@ -104,7 +104,7 @@ def _classify(exc: SlackApiError) -> Delivery:
     return Delivery("transient", error=error)
 
 
-def _retry_after(headers: dict[str, object]) -> float:
+def retry_after_seconds(headers: dict[str, object]) -> float:
     """Slack's Retry-After in seconds (1 when missing or unreadable)."""
     for name, value in headers.items():
         if name.lower() == "retry-after":
