@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,11 +10,11 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.due import DIGEST, LINK, NOTICE, NOTICE_NO_LINK, PROMPT, REMINDER, message_key
-from storage.course import Course
+from handlers.due import DIGEST, LINK, NOTICE, NOTICE_NO_LINK, PROMPT, REMINDER, message_key, reminder_time
+from storage.course import Course, parse_course
 from storage.db import session_scope
 from storage.models import Excuse, RecordingLink, RecordingWatched, Reflection
-from tests.factories import local
+from tests.factories import COURSE_TOML, local
 from tests.fakes.slack_api import FakeSlack
 from tests.scheduling import buttons, dms, enrol, outbox_rows, posts, run, week_of
 
@@ -190,3 +191,22 @@ def test_weekly_ta_digest_names_who_became_at_risk_or_no_credit(
     assert "1 student(s) newly" in week3
     assert "no credit" in str(posts(fake_slack, "C0TAS")[-1].body["blocks"])
     assert len(posts(fake_slack, "C0TAS")) == 3
+
+
+def test_the_reminder_is_24_real_hours_before_a_due_time_just_after_a_dst_change(
+    db: Engine, settings: Settings, fake_slack: FakeSlack
+) -> None:
+    """Sundays from Oct 31 2021: week 1 is due Nov 7 13:30 PST, 25 wall-clock hours after Nov 6 13:30 PDT."""
+    text = COURSE_TOML.replace("first_session = 2021-09-23", "first_session = 2021-10-31")
+    text = text.replace("last_session = 2021-12-02", "last_session = 2021-11-14").replace(
+        "skip = [2021-11-25]", "skip = []"
+    )
+    sundays = parse_course(tomllib.loads(text))
+    week1 = sundays.weeks[0]
+    assert sundays.reflection_due(week1) == datetime(2021, 11, 7, 21, 30, tzinfo=UTC)
+    assert reminder_time(sundays, week1) == datetime(2021, 11, 6, 21, 30, tzinfo=UTC)  # 14:30 PDT
+    people = enrol(db, ("Ada", "U0ADA"))
+    with session_scope(db) as session:
+        session.add(Excuse(student_id=people["Ada"].id, week=1, reason="-", created_by="U0TA1"))
+    assert dms(run(db, sundays, settings, datetime(2021, 11, 6, 21, 29, tzinfo=UTC))) == {PROMPT: 1}
+    assert dms(run(db, sundays, settings, datetime(2021, 11, 6, 21, 30, tzinfo=UTC))) == {REMINDER: 1}
