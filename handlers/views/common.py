@@ -30,3 +30,8 @@ def when(instant: datetime, tz: tzinfo) -> str:
     local = instant.astimezone(tz)
     hour = local.strftime("%I").lstrip("0")
     return f"{local:%a %b} {local.day}, {hour}:{local:%M %p}"
+
+
+def plain(text: str) -> dict[str, Any]:
+    """A plain_text object (emoji allowed)."""
+    return {"type": "plain_text", "text": text, "emoji": True}
