@@ -130,6 +130,6 @@ def test_many_weeks_stay_within_block_kit_limits(limit: int) -> None:
     blocks = standing_blocks(course, record, local(2023, 12, 30), {}, limit)
     assert len(blocks) <= limit
     valid(blocks)
-    text = json.dumps(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
     assert "are left out here for space" in text and "standing_week_110" in text
     assert "…and " in text and "more." in text
