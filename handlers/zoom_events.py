@@ -79,18 +79,15 @@ def event_row(payload: dict[str, Any], raw: str, received_at: datetime) -> ZoomE
     person = _dict(obj.get("participant"))
     kind = _kind(event)
     event_ts = _event_ts(payload.get("event_ts"))
-    source = person if kind in ("join", "leave") else obj
-    at = parse_instant(source.get(TIME_FIELD.get(kind, "")))
-    if at is None and kind != "other" and event_ts is not None:
-        at = datetime.fromtimestamp(event_ts / 1000, UTC)
+    at = _instant(kind, obj, person, event_ts)
     uuid = _text(obj.get("uuid"), "instance_uuid")
     who = next(filter(None, (_text(person.get(k), "participant_key") for k in PARTICIPANT_KEYS)), "")
-    participant_key = _clip(f"{uuid}|{who}", "participant_key") if kind in ("join", "leave") else ""
-    stamp = at.isoformat() if at else ""
+    visit = kind in ("join", "leave")
+    participant_key = _clip(f"{uuid}|{who}", "participant_key") if visit else ""
     if kind == "other" or at is None:
-        dedup = _digest("raw", raw)
+        dedup = _digest("raw", raw)  # a redelivery carries the same body
     else:
-        dedup = _digest(event, uuid, who if participant_key else _text(obj.get("id"), "zoom_id"), kind, stamp)
+        dedup = _digest(event, uuid, who if visit else _zoom_id(obj.get("id")), kind, at.isoformat())
     return ZoomEvent(
         dedup_key=dedup,
         source="webhook",
@@ -171,6 +168,17 @@ def store_visits(
     ]
     with session_scope(deps.engine) as session:
         return insert_events(session=session, rows=rows) // 2
+
+
+def _instant(kind: str, obj: dict[str, Any], person: dict[str, Any], event_ts: int | None) -> datetime | None:
+    """The payload's own time for this kind (join_time, leave_time, start_time, end_time), else event_ts."""
+    if kind == "other":
+        return None
+    source = person if kind in ("join", "leave") else obj
+    at = parse_instant(source.get(TIME_FIELD[kind]))
+    if at is None and event_ts is not None:
+        at = datetime.fromtimestamp(event_ts / 1000, UTC)
+    return at
 
 
 def _kind(event: str) -> str:
