@@ -72,9 +72,9 @@ def _seminar_bot() -> list[str]:
 def test_two_run_due_processes_at_once_send_each_prompt_once(
     engine: Engine, db_url: str, course: Course, settings: Settings, fake_slack: FakeSlack
 ) -> None:
-    n = 60
+    n = 30
     _class(engine, n)
-    fake_slack.delays["chat.postMessage"] = 0.01
+    fake_slack.delays["chat.postMessage"] = 0.02
     env = {
         **os.environ,
         "DATABASE_URL": db_url,

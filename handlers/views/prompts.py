@@ -44,7 +44,12 @@ def when(course: Course, instant: datetime) -> str:
 def week_title(week: Week) -> str:
     """'Week 3 (Dr. X: Title)' with whatever details the course file has."""
     detail = ": ".join(part for part in (week.speaker, week.title) if part)
-    return f"Week {week.number} ({detail})" if detail else f"Week {week.number}"
+    return f"Week {week.number} ({_plain(detail)})" if detail else f"Week {week.number}"
+
+
+def _link(url: str, label: str) -> str:
+    """A Slack link; the URL's &, <, > are escaped (Slack decodes them) and | can't end it early."""
+    return f"<{_plain(url).replace('|', '%7C')}|{label}>"
 
 
 def _button(text: str, action_id: str, value: str, primary: bool = True) -> dict[str, Any]:
@@ -101,7 +106,7 @@ def absence_notice(course: Course, week: Week, missed: Sequence[str], link: str 
     parts = " and the ".join(missed)
     text = f"You were not counted present at the {parts} of {week_title(week)}."
     if link:
-        how = f"Please watch <{link}|the recording>, then press the button below so it counts."
+        how = f"Please watch {_link(link, 'the recording')}, then press the button below so it counts."
     else:
         how = "The recording isn't posted yet: I'll send you the link as soon as a TA adds it."
     return Message(
@@ -119,7 +124,7 @@ def absence_notice(course: Course, week: Week, missed: Sequence[str], link: str 
 
 def recording_link(course: Course, week: Week, link: str) -> Message:
     """The recording a TA has just posted, for students who were told it was coming."""
-    text = f"The recording of {week_title(week)} is up: <{link}|watch it here>."
+    text = f"The recording of {week_title(week)} is up: {_link(link, 'watch it here')}."
     return Message(
         text=text,
         blocks=[
@@ -153,7 +158,8 @@ def ta_digest(
             if len(group) > len(shown):
                 blocks.append(context(f"…and {len(group) - len(shown)} more."))
     blocks += [context(f"Standing now: {counts}"), context(_report_hint())]
-    text = f"{title}: {len(changes)} student(s) newly at risk or no credit. Standing now: {counts}."
+    who = "1 student" if len(changes) == 1 else f"{len(changes)} students"
+    text = f"{title}: {who} newly at risk or no credit. Standing now: {counts}."
     return Message(text=text, blocks=blocks)
 
 
