@@ -11,7 +11,8 @@ from sqlmodel import select
 from storage.db import session_scope
 from storage.models import RecordingWatched
 from tests.factories import add_student, local
-from tests.send import action
+from tests.send import action, slash
+from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, post, visit
 
 DM_BLOCKS = [
     {"type": "section", "block_id": "notice", "text": {"type": "mrkdwn", "text": "You missed week 1."}},
@@ -93,3 +94,34 @@ def test_from_the_home_tab_the_tab_is_republished(students: Any) -> None:
     week1 = next(b for b in view["blocks"] if b.get("block_id") == "standing_week_1")
     assert "you watched the recording ✅" in week1["text"]["text"]
     assert live.slack.calls_to("response_url") == []
+
+
+def _attend_week1(live: Any) -> None:
+    """Ada's whole webinar and discussion of week 1, as signed Zoom webhooks."""
+    parts = (("webinar", WEBINAR_ID, (13, 30), (14, 30)), ("meeting", DISCUSSION_ID, (14, 30), (15, 0)))
+    for family, zoom_id, start, end in parts:
+        for action_name, (hour, minute) in (("participant_joined", start), ("participant_left", end)):
+            at = local(2021, 9, 23, hour, minute)
+            body = visit(
+                family,
+                action_name,
+                zoom_id,
+                f"{family}-w1==",
+                at,
+                user_id="z1",
+                name="Ada",
+                email="ada@example.edu",
+            )
+            assert post(live.http, body).status_code == 200
+
+
+def test_a_week_attended_needs_no_recording(students: Any) -> None:
+    live = students
+    _attend_week1(live)
+    click_in_dm(live, "U0ADA", "1")
+    assert "You were counted present in week 1" in live.slack.wait_for("response_url")[0].body["text"]
+    assert watched(live) == []
+    slash(live, "/standing", "", "U0ADA")
+    blocks = live.slack.wait_for("response_url", 2)[1].body["blocks"]
+    week1 = next(b for b in blocks if b.get("block_id") == "standing_week_1")
+    assert "Webinar 60 min ✅ · Discussion 30 min ✅" in week1["text"]["text"] and "accessory" not in week1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -164,3 +165,16 @@ def test_prompt_button_for_a_week_not_open(students: Any, value: str) -> None:
     action(live, "U0ADA", "reflect_open", value)
     assert "isn't open" in reply(live)
     assert live.slack.calls_to("views.open") == []
+
+
+def test_a_failing_slack_call_is_logged_and_the_student_told(
+    students: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    live = students
+    live.slack.fail("views.open", error="expired_trigger_id")
+    with caplog.at_level(logging.ERROR, logger="bot.app"):
+        slash(live, "/reflect", "", "U0ADA")
+        assert "something went wrong on our side" in reply(live)
+    failure = next(r for r in caplog.records if r.name == "bot.app")
+    assert failure.exc_info is not None and "xoxb-test-token" not in caplog.text
+    assert reflections(live) == {}
