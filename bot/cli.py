@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from sqlalchemy.engine import Engine
 
 from bot.cli_jobs import jobs_app
 from bot.cli_zoom import zoom_app
@@ -95,7 +96,8 @@ def roster_import(
     """Import or update the roster; students missing from the file become dropped."""
     from storage.db import make_engine
 
-    engine = make_engine(settings().database_url)
+    loaded = settings()
+    engine = make_engine(loaded.database_url)
     try:
         rows = parse_roster(file.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -111,6 +113,23 @@ def roster_import(
     )
     for email in result.dropped:
         typer.echo(f"  dropped: {email}")
+    _link_slack(loaded, engine)
+
+
+def _link_slack(loaded: Settings, engine: Engine) -> None:
+    """Spec §3: students without a slack_user_id are looked up by email when Slack is configured."""
+    from bot.app import make_web_client
+    from handlers.slack_accounts import link_slack_accounts
+
+    if not loaded.slack_configured:
+        typer.echo("slack: not configured; students are linked when they first use a command")
+        return
+    linked = link_slack_accounts(engine, make_web_client(loaded))
+    typer.echo(f"slack: {len(linked.linked)} linked, {len(linked.not_found)} not found in Slack")
+    for email in linked.not_found:
+        typer.echo(f"  no Slack account: {email}")
+    if linked.error:
+        fail(f"Slack lookups stopped ({linked.error}); the roster was imported, re-run to retry the links")
 
 
 @app.command()
