@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.views.common import context, header, section
+from handlers.mrkdwn import escape
+from handlers.views.common import context, header, plain, section, when
+from handlers.views.reflection import OPEN_ACTION
+from handlers.views.standing import WATCHED_ACTION
 from storage.course import Course, Week
 
-REFLECT_ACTION = "reflect_open"
-WATCHED_ACTION = "recording_watched"
 MAX_DIGEST_NAMES = 40
 
 
@@ -32,24 +33,15 @@ class StandingChange:
     reasons: tuple[str, ...]
 
 
-def when(course: Course, instant: datetime) -> str:
-    """An instant in each reader's own time zone, with the course's time as the fallback."""
-    local = course.local(instant)
-    hour = local.hour % 12 or 12
-    noon = "AM" if local.hour < 12 else "PM"
-    fallback = f"{local:%A, %B} {local.day} at {hour}:{local:%M} {noon} {local:%Z}"
-    return f"<!date^{int(instant.timestamp())}^{{date_long_pretty}} at {{time}}|{fallback}>"
-
-
 def week_title(week: Week) -> str:
     """'Week 3 (Dr. X: Title)' with whatever details the course file has."""
     detail = ": ".join(part for part in (week.speaker, week.title) if part)
-    return f"Week {week.number} ({_plain(detail)})" if detail else f"Week {week.number}"
+    return f"Week {week.number} ({escape(detail)})" if detail else f"Week {week.number}"
 
 
 def _link(url: str, label: str) -> str:
     """A Slack link; the URL's &, <, > are escaped (Slack decodes them) and | can't end it early."""
-    return f"<{_plain(url).replace('|', '%7C')}|{label}>"
+    return f"<{escape(url).replace('|', '%7C')}|{label}>"
 
 
 def _button(text: str, action_id: str, value: str, primary: bool = True) -> dict[str, Any]:
@@ -57,7 +49,7 @@ def _button(text: str, action_id: str, value: str, primary: bool = True) -> dict
         "type": "button",
         "action_id": action_id,
         "value": value,
-        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "text": plain(text),
     }
     if primary:
         button["style"] = "primary"
@@ -73,13 +65,13 @@ def reflection_prompt(course: Course, week: Week, due: datetime) -> Message:
     sentences = course.policy.reflection_sentences
     text = (
         f"Thanks for this week's seminar! Your reflection on {week_title(week)} is due "
-        f"{when(course, due)}: {sentences[0]}–{sentences[1]} sentences on what you took away."
+        f"{when(due, course.timezone)}: {sentences[0]}–{sentences[1]} sentences on what you took away."
     )
     return Message(
         text=text,
         blocks=[
             section(f":memo: {text}"),
-            _actions(_button("Write my reflection", REFLECT_ACTION, str(week.number))),
+            _actions(_button("Write my reflection", OPEN_ACTION, str(week.number))),
             context("You can also type `/reflect` followed by your text in any channel."),
         ],
     )
@@ -88,14 +80,14 @@ def reflection_prompt(course: Course, week: Week, due: datetime) -> Message:
 def reflection_reminder(course: Course, week: Week, due: datetime) -> Message:
     """A day before the due time: remind those who have not reflected yet."""
     text = (
-        f"Reminder: your reflection on {week_title(week)} is due {when(course, due)}, "
+        f"Reminder: your reflection on {week_title(week)} is due {when(due, course.timezone)}, "
         "and I don't have it yet."
     )
     return Message(
         text=text,
         blocks=[
             section(f":alarm_clock: {text}"),
-            _actions(_button("Write my reflection", REFLECT_ACTION, str(week.number))),
+            _actions(_button("Write my reflection", OPEN_ACTION, str(week.number))),
             context("Submissions after the due time are still accepted, but marked late."),
         ],
     )
@@ -165,12 +157,7 @@ def ta_digest(
 
 def _change_line(change: StandingChange) -> str:
     reasons = "; ".join(change.reasons) or "see their record"
-    return f"• *{_plain(change.name)}*: {_plain(reasons)}"
-
-
-def _plain(text: str) -> str:
-    """Escape Slack's control characters so names can't form links or mentions."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"• *{escape(change.name)}*: {escape(reasons)}"
 
 
 def _report_hint() -> str:
