@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from storage.db import session_scope
-from storage.models import Question, RecordingWatched, Reflection
+from storage.models import Question, RecordingWatched, Reflection, Student
 from storage.submissions import save_question, save_recording_watched, save_reflection
 from tests.factories import add_student, local
 
@@ -77,3 +80,20 @@ def test_recording_watched_is_idempotent(engine: Engine) -> None:
     assert not save_recording_watched(engine, student_id=sid, week=2, now=NOW)
     with session_scope(engine) as session:
         assert len(session.exec(select(RecordingWatched)).all()) == 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=1000))
+def test_any_question_text_round_trips_exactly(engine: Engine, text: str) -> None:
+    sid = _student_id(engine)
+    key = uuid.uuid4().hex
+    save_question(engine, student_id=sid, week=1, text=text, asked_at=NOW, dedup_key=key, channel_id=None)
+    with session_scope(engine) as session:
+        stored = session.exec(select(Question).where(Question.dedup_key == key)).one()
+    assert stored.text == text
+
+
+def _student_id(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        existing = session.exec(select(Student)).first()
+    return existing.id if existing and existing.id else _student(engine)
