@@ -150,41 +150,40 @@ def test_german_meeting_export_for_the_discussion(runtime: Runtime, invoke) -> N
     assert ada["weeks"][0]["discussion_minutes"] == 29
 
 
-@pytest.mark.parametrize(
-    ("content", "args", "needle"),
-    [
-        ("", ("--week", "1", "--part", "webinar"), "no attendance table"),
-        ("Topic,Webinar ID\r\nx,1\r\n", ("--week", "1", "--part", "webinar"), "no attendance table"),
-        (redate(WEEK1, zoom_id="999 9999 9999"), ("--week", "1", "--part", "webinar"), "Zoom id 99999999999"),
-        (redate(WEEK1), ("--week", "1", "--part", "discussion"), "Zoom id 81234567890"),
-        (
-            redate(WEEK1),
-            ("--week", "2", "--part", "webinar"),
-            "overlaps week 2's webinar (2021-09-30 13:30–14:30 PDT)",
-        ),
-        (
-            redate(WEEK1).replace("09/23/2021 01:30:00 PM", "tomorrow"),
-            ("--week", "1", "--part", "webinar"),
-            "line 10: 'tomorrow'",
-        ),
-        (
-            redate(WEEK1).replace("09/23/2021 02:29:00 PM", "09/23/2021 01:00:00 PM"),
-            ("--week", "1", "--part", "webinar"),
-            "before join",
-        ),
-        ("\u00e9t\u00e9".encode("latin-1"), ("--week", "1", "--part", "webinar"), "not UTF-8"),
-        (None, ("--week", "1", "--part", "webinar"), "cannot read"),
-        (redate(WEEK1), ("--week", "11", "--part", "webinar"), "week 11 is not in the course"),
-    ],
+BAD_FILES = (
+    ("", ("--week", "1", "--part", "webinar"), "no attendance table"),
+    ("Topic,Webinar ID\r\nx,1\r\n", ("--week", "1", "--part", "webinar"), "no attendance table"),
+    (redate(WEEK1, zoom_id="999 9999 9999"), ("--week", "1", "--part", "webinar"), "Zoom id 99999999999"),
+    (redate(WEEK1), ("--week", "1", "--part", "discussion"), "Zoom id 81234567890"),
+    (
+        redate(WEEK1),
+        ("--week", "2", "--part", "webinar"),
+        "overlaps week 2's webinar (2021-09-30 13:30–14:30 PDT)",
+    ),
+    (
+        redate(WEEK1).replace("09/23/2021 01:30:00 PM", "tomorrow"),
+        ("--week", "1", "--part", "webinar"),
+        "line 10: 'tomorrow'",
+    ),
+    (
+        redate(WEEK1).replace("09/23/2021 02:29:00 PM", "09/23/2021 01:00:00 PM"),
+        ("--week", "1", "--part", "webinar"),
+        "before join",
+    ),
+    ("\u00e9t\u00e9".encode("latin-1"), ("--week", "1", "--part", "webinar"), "not UTF-8"),
+    (None, ("--week", "1", "--part", "webinar"), "cannot read"),
+    (redate(WEEK1), ("--week", "11", "--part", "webinar"), "week 11 is not in the course"),
 )
-def test_bad_files_store_nothing(
-    runtime: Runtime, invoke, content: str | bytes | None, args: tuple[str, ...], needle: str
-) -> None:  # type: ignore[no-untyped-def]
-    file = "report.csv" if content is not None else "missing.csv"
-    result = invoke("import-csv", file, *args, content=content)
-    assert result.exit_code == 1
-    assert needle in result.stderr
-    assert stored(runtime) == 0
+
+
+def test_bad_files_store_nothing(runtime: Runtime, invoke) -> None:  # type: ignore[no-untyped-def]
+    """Each bad file or argument is refused whole, with its reason, and nothing is stored."""
+    for content, args, needle in BAD_FILES:
+        file = "report.csv" if content is not None else "missing.csv"
+        result = invoke("import-csv", file, *args, content=content)
+        assert result.exit_code == 1, needle
+        assert needle in result.stderr
+        assert stored(runtime) == 0
 
 
 def test_date_formats_zoom_writes() -> None:
