@@ -8,7 +8,6 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from handlers import Deps
-from handlers.identity import is_ta
 from handlers.slack_standing import record_blocks
 from handlers.students import NotEnrolled, active_student
 from handlers.views import standing as views
@@ -31,7 +30,7 @@ def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
     try:
         student = active_student(deps, client, user_id)
     except NotEnrolled as exc:
-        blocks = views.ta_home(deps.course.name) if is_ta(deps, user_id) else views.home_notice(exc.notice())
+        blocks = views.ta_home(deps.course.name) if exc.why == "ta" else views.home_notice(exc.notice())
     else:
         blocks = record_blocks(deps, student, views.HOME_BLOCKS)[1]
     client.views_publish(user_id=user_id, view=views.home_view(blocks))

@@ -8,7 +8,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
-from handlers.identity import is_ta
 from handlers.students import NotEnrolled, active_student
 from handlers.views import standing as views
 from storage import queries
@@ -28,11 +27,10 @@ def standing(
     """Ack at once, then compute the record and answer only the asker."""
     ack()
     deps: Deps = context["deps"]
-    user_id = command["user_id"]
     try:
-        student = active_student(deps, client, user_id)
+        student = active_student(deps, client, command["user_id"])
     except NotEnrolled as exc:
-        respond(text=views.ta_hint() if is_ta(deps, user_id) else str(exc), response_type="ephemeral")
+        respond(text=exc.notice(), response_type="ephemeral")
         return
     record, blocks = record_blocks(deps, student, views.MESSAGE_BLOCKS)
     respond(text=views.standing_text(record), blocks=blocks, response_type="ephemeral")

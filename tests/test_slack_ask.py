@@ -81,7 +81,12 @@ def test_resolves_by_email_then_remembers(students: Any) -> None:
 
 @pytest.mark.parametrize(
     ("user", "expected"),
-    [("U0EVE", "couldn't find you on the roster"), ("U0NOBODY", "couldn't find you"), ("U0DEE", "dropped")],
+    [
+        ("U0EVE", "couldn't find you on the roster"),
+        ("U0NOBODY", "couldn't find you"),
+        ("U0DEE", "dropped"),
+        ("U0TA1", "You're a TA"),
+    ],
 )
 def test_off_roster_and_dropped_are_told_and_nothing_stored(students: Any, user: str, expected: str) -> None:
     live = students

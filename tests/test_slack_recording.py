@@ -125,3 +125,12 @@ def test_a_week_attended_needs_no_recording(students: Any) -> None:
     blocks = live.slack.wait_for("response_url", 2)[1].body["blocks"]
     week1 = next(b for b in blocks if b.get("block_id") == "standing_week_1")
     assert "Webinar 60 min ✅ · Discussion 30 min ✅" in week1["text"]["text"] and "accessory" not in week1
+
+
+def test_a_refusal_from_the_home_tab_comes_by_dm(students: Any) -> None:
+    live = students
+    container = {"type": "view", "view_id": "V0HOME"}
+    action(live, "U0ADA", "recording_watched", "3", container=container, response_url=None)
+    dm = live.slack.wait_for("chat.postMessage")[0].body
+    assert dm["channel"] == "U0ADA" and "Week 3 hasn't ended yet" in dm["text"]
+    assert watched(live) == []

@@ -72,7 +72,7 @@ def test_standing_for_someone_without_a_record(students: Any, user: str, expecte
     live = students
     slash(live, "/standing", "", user)
     body = live.slack.wait_for("response_url")[0].body
-    assert expected in body["text"] and "blocks" not in body
+    assert expected in body["text"] and "blocks" not in body and "nothing was saved" not in body["text"]
 
 
 def home_opened(live: Any, user: str, tab: str = "home", **headers: str) -> Any:

@@ -133,8 +133,3 @@ def ta_home(course_name: str) -> list[dict[str, Any]]:
             "the CSV export, matching Zoom names, excuses and recording links."
         ),
     ]
-
-
-def ta_hint() -> str:
-    """/standing is for students; TAs see everyone's with /seminar."""
-    return "/standing shows a student their own record. As a TA, use `/seminar report` to see everyone's."
