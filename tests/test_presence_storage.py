@@ -7,6 +7,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -93,6 +94,8 @@ def test_matching_order_and_ta_links(engine: Engine) -> None:
         assert moved.reassigned == 2
         by_email = link_identity(session=session, identity="Guest@Example.COM", student_id=ada_id)
         assert by_email.links == [("email", "guest@example.com")] and by_email.identities_seen == 0
+        with pytest.raises(ValueError, match="name or email"):
+            link_identity(session=session, identity="  ", student_id=ada_id)
     assert minutes(engine) == {(ada_id, 1, "webinar"): 15.0, (bob_id, 1, "webinar"): 20.0}  # overlap: union
 
 

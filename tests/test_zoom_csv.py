@@ -112,6 +112,8 @@ def test_import_the_portal_report_twice(runtime: Runtime, invoke) -> None:  # ty
         {"week": 1, "part": "webinar", "name": "Host Person", "email": "host@example.edu", "minutes": 60},
         {"week": 1, "part": "webinar", "name": "Quiet Guest", "email": "quiet@example.com", "minutes": 14},
     ]
+    table = CliRunner().invoke(cli, ["report", "--week", "1"]).stdout
+    assert "Unmatched Zoom participants:" in table and "Quiet Guest" in table
 
 
 def test_month_names_bom_and_dashes(runtime: Runtime, invoke) -> None:  # type: ignore[no-untyped-def]

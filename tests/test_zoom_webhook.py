@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
 import time
 from typing import Any
@@ -187,8 +188,9 @@ BAD_DELIVERIES = (
 )
 
 
-def test_bad_deliveries_change_nothing(live: Live) -> None:
+def test_bad_deliveries_change_nothing(live: Live, caplog: pytest.LogCaptureFixture) -> None:
     """Each bad delivery gets its clear error, stores nothing, and the server stays up."""
+    caplog.set_level(logging.WARNING)
     for name, body, headers, status, needle in BAD_DELIVERIES:
         response = live.http.post(
             "/zoom/webhook", content=body, headers=zoom_headers(body) if headers is None else headers
@@ -197,6 +199,7 @@ def test_bad_deliveries_change_nothing(live: Live) -> None:
         assert needle in response.json()["error"], name
         assert stored(live) == 0, name
         assert live.http.get("/healthz").json() == {"ok": True}
+    assert "Zoom webhook refused (401)" in caplog.text and ZOOM_SECRET not in caplog.text
 
 
 def test_a_retry_with_its_first_timestamp_is_accepted(live: Live) -> None:
