@@ -19,7 +19,16 @@ from storage.zoom_store import column_limit, insert_events
 # clock skew is allowed into the future.
 MAX_AGE_SECONDS = 3 * 3600
 MAX_FUTURE_SECONDS = 5 * 60
-KINDS = {"participant_joined": "join", "participant_left": "leave", "started": "start", "ended": "end"}
+# Moving into a breakout room is a `participant_left` of the main room; the breakout events
+# carry the same join_time/leave_time fields, so time spent in a breakout room still counts.
+KINDS = {
+    "participant_joined": "join",
+    "participant_left": "leave",
+    "participant_joined_breakout_room": "join",
+    "participant_left_breakout_room": "leave",
+    "started": "start",
+    "ended": "end",
+}
 # Which field tells one participant's visits apart: user_id is in every join/leave payload.
 PARTICIPANT_KEYS = (
     "user_id",

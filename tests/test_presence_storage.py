@@ -26,7 +26,7 @@ from storage.zoom_store import insert_events
 from tests.factories import add_student, local
 from tests.signing import ZOOM_SECRET, zoom_headers
 from tests.test_presence import COURSE
-from tests.zoom_payloads import WEBINAR_ID, lifecycle, raw, visit
+from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, lifecycle, raw, visit
 
 NOW = datetime(2021, 12, 31, tzinfo=UTC)
 
@@ -231,3 +231,25 @@ def test_webhooks_in_any_order_with_redeliveries_give_the_ordered_minutes(
         with session_scope(sqlite_engine) as session:
             results.append(compute_presence(session=session, course=COURSE, now=NOW))
     assert results[0] == results[1]
+
+
+def test_time_in_a_breakout_room_counts(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu")
+    who = {"user_id": "16778240", "name": "Ada", "email": "ada@example.edu"}
+    steps = [
+        ("participant_joined", 14, 30),
+        ("participant_left", 14, 40),  # "Reason : left the meeting to join breakout room"
+        ("participant_joined_breakout_room", 14, 40),
+        ("participant_left_breakout_room", 14, 55),
+        ("participant_joined", 14, 55),
+        ("participant_left", 15, 0),
+    ]
+    for action, h, m in steps:
+        body = visit("meeting", "participant_joined", DISCUSSION_ID, "D1", local(2021, 9, 23, h, m), **who)
+        body["event"] = f"meeting.{action}"
+        if "left" in action:
+            person = body["payload"]["object"]["participant"]
+            person["leave_time"] = person.pop("join_time")
+        assert deliver(engine, raw(body)).status == 200
+    assert minutes(engine) == {(ada.id, 1, "discussion"): 30.0}
