@@ -14,7 +14,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.app import make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.jobs import RunSummary, run_due
+from handlers.jobs import IdleGate, RunSummary, run_due
+from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
@@ -63,6 +64,7 @@ class DueTick:
         self.runtime = runtime
         self.client = client
         self.stopping = threading.Event()
+        self.gate = IdleGate()
 
     async def __call__(self) -> None:
         """Run once; if the server stops meanwhile, the run stops after its current message."""
@@ -72,10 +74,15 @@ class DueTick:
             self.stopping.set()
             raise
 
-    def run_once(self) -> RunSummary:
-        """What `jobs run-due` does, at the current instant."""
+    def run_once(self) -> RunSummary | None:
+        """What `jobs run-due` does, at the current instant; None when provably nothing is new."""
         rt = self.runtime
-        return run_due(rt.deps, self.client, rt.clock(), stop=self.stopping)
+        now = rt.clock()
+        if not self.gate.should_run(rt.deps, now, utcnow()):
+            return None
+        summary = run_due(rt.deps, self.client, now, stop=self.stopping)
+        self.gate.ran(rt.deps, now, utcnow())
+        return summary
 
 
 def due_tick(runtime: Runtime) -> DueTick | None:

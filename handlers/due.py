@@ -65,6 +65,19 @@ def digest_time(week: Week) -> datetime:
     return week.discussion.end.astimezone(UTC) + DIGEST_DELAY
 
 
+def boundaries(course: Course, week: Week) -> tuple[datetime, ...]:
+    """Every instant at which something of this week may become due or stop being due."""
+    end = week.discussion.end.astimezone(UTC)
+    due = course.reflection_due(week).astimezone(UTC)
+    return (end, end + NOTICE_DELAY, reminder_time(course, week), due, digest_time(week))
+
+
+def next_boundary(course: Course, now: datetime) -> datetime | None:
+    """The first calendar boundary after `now` (None once the course is over)."""
+    later = [b for w in course.weeks for b in boundaries(course, w) if b > now]
+    return min(later, default=None)
+
+
 def due_messages(*, session: Session, course: Course, now: datetime) -> list[Outgoing]:
     """Every message due at `now` that the outbox has not settled (sent or failed)."""
     state = outbox.states(session=session)

@@ -22,7 +22,7 @@ from slack_sdk import WebClient
 
 from handlers import Deps
 from handlers.delivery import Delivery, Pacer, post
-from handlers.due import Outgoing, due_messages
+from handlers.due import Outgoing, due_messages, next_boundary
 from storage import outbox
 from storage.db import session_scope
 from storage.models import utcnow
@@ -30,6 +30,7 @@ from storage.models import utcnow
 logger = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 30
 LOOKAHEAD = 50
+SAFETY_RECHECK = timedelta(minutes=15)
 
 
 @dataclass
@@ -155,3 +156,40 @@ def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
         if not run.pacer.wait(channel, run.stop):
             return Delivery("transient", error="stopped while rate limited")
     return Delivery("transient", error=f"still rate limited after {MAX_RATE_LIMITED} tries")
+
+
+class IdleGate:
+    """Lets the once-a-minute tick skip the full computation when nothing new can be due.
+
+    Computing what is due reads every student's record (Zoom presence included): seconds for
+    a large class. It can only change when a calendar boundary passes, a student or a
+    recording link is added or changed, or a claim's lease ends; otherwise the last run's
+    answer stands. A full run still happens every SAFETY_RECHECK, whatever the marks say.
+    """
+
+    def __init__(self) -> None:
+        self._marks: tuple[object, ...] | None = None
+        self._seen: tuple[object, ...] | None = None
+        self._now: datetime | None = None
+        self._boundary: datetime | None = None
+        self._lease: datetime | None = None
+        self._recheck: datetime | None = None
+
+    def should_run(self, deps: Deps, now: datetime, wall: datetime) -> bool:
+        """True unless the last full run's answer provably still holds."""
+        with session_scope(deps.engine) as session:
+            marks, self._seen = self._marks, outbox.wake_marks(session=session)
+        if marks is None or self._now is None or self._recheck is None:
+            return True
+        if now < self._now or (self._boundary is not None and now >= self._boundary):
+            return True
+        if wall >= self._recheck or (self._lease is not None and wall >= self._lease):
+            return True
+        return self._seen != marks
+
+    def ran(self, deps: Deps, now: datetime, wall: datetime) -> None:
+        """Remember the state a full run started from (marks) and left behind (leases)."""
+        with session_scope(deps.engine) as session:
+            self._lease = outbox.next_lease_end(session=session, after=wall)
+        self._marks, self._now, self._boundary = self._seen, now, next_boundary(deps.course, now)
+        self._recheck = wall + SAFETY_RECHECK

@@ -14,15 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from storage.db import session_scope
-from storage.models import OutboundMessage
+from storage.models import OutboundMessage, RecordingLink, Student
 
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 10
@@ -184,3 +184,28 @@ def _changed(engine: Engine, stmt: object) -> bool:
         result = session.connection().execute(stmt)  # type: ignore[call-overload]
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
+
+
+def wake_marks(*, session: Session) -> tuple[object, ...]:
+    """A cheap fingerprint of what can make a new message due (see handlers.jobs.IdleGate).
+
+    Only changes that can *add* work count: students (new, re-activated, a Slack id found)
+    and recording links. Reflections, excuses, watched recordings and Zoom data only ever
+    remove work, and the calendar's own boundaries are checked separately.
+    """
+    students = session.connection().execute(
+        sa_select(func.count(), func.max(Student.updated_at), func.max(Student.id))
+    ).one()
+    links = session.connection().execute(
+        sa_select(func.count(), func.max(RecordingLink.set_at), func.max(RecordingLink.url))
+    ).one()
+    return (*students, *links)
+
+
+def next_lease_end(*, session: Session, after: datetime) -> datetime | None:
+    """The earliest wall-clock instant after `after` that a held or backed-off claim frees up."""
+    stmt = sa_select(func.min(OutboundMessage.lease_until)).where(
+        col(OutboundMessage.status) == CLAIMED, col(OutboundMessage.lease_until) > after
+    )
+    value = session.connection().execute(stmt).scalar_one_or_none()
+    return value if isinstance(value, datetime) else None
