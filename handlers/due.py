@@ -60,6 +60,11 @@ def reminder_time(course: Course, week: Week) -> datetime:
     return course.reflection_due(week).astimezone(UTC) - REMINDER_LEAD
 
 
+def notice_time(week: Week) -> datetime:
+    """When a week's absence notices become due."""
+    return week.discussion.end.astimezone(UTC) + NOTICE_DELAY
+
+
 def digest_time(week: Week) -> datetime:
     """When a week's TA digest becomes due."""
     return week.discussion.end.astimezone(UTC) + DIGEST_DELAY
@@ -69,7 +74,7 @@ def boundaries(course: Course, week: Week) -> tuple[datetime, ...]:
     """Every instant at which something of this week may become due or stop being due."""
     end = week.discussion.end.astimezone(UTC)
     due = course.reflection_due(week).astimezone(UTC)
-    return (end, end + NOTICE_DELAY, reminder_time(course, week), due, digest_time(week))
+    return (end, notice_time(week), reminder_time(course, week), due, digest_time(week))
 
 
 def next_boundary(course: Course, now: datetime) -> datetime | None:
@@ -144,7 +149,7 @@ def _absence(
         if link and told.kind == NOTICE_NO_LINK:
             return [_dm(LINK, week, rec, prompts.recording_link(course, week, link))]
         return []
-    if week.discussion.end + NOTICE_DELAY <= now < course.reflection_due(week):
+    if notice_time(week) <= now < course.reflection_due(week):
         presence = (wr.webinar_present, wr.discussion_present)
         missed = [p for p, present in zip(PARTS, presence, strict=True) if not present]
         kind = NOTICE if link else NOTICE_NO_LINK

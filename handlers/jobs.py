@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError
 
 from handlers import Deps
 from handlers.delivery import Delivery, Pacer, post
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 30
 LOOKAHEAD = 50
 SAFETY_RECHECK = timedelta(minutes=15)
+SENT_MARK_TRIES = 5
 
 
 @dataclass
@@ -125,10 +128,7 @@ def _deliver(run: _Run, item: Outgoing) -> None:
     result = _post_until_not_limited(run, item)
     engine, key = run.deps.engine, env.key
     if result.outcome == "sent":
-        if not outbox.mark_sent(
-            engine, key, owner=run.owner, at=run.wall(), slack_channel=result.channel, slack_ts=result.ts
-        ):
-            logger.warning("outbox: %s was sent but its claim had been lost", key)
+        _record_sent(run, key, result)
         run.summary.sent[env.kind] += 1
     elif result.outcome == "permanent":
         outbox.mark_failed(engine, key, owner=run.owner, error=result.error)
@@ -139,6 +139,29 @@ def _deliver(run: _Run, item: Outgoing) -> None:
         target.append((item.label, result.error))
         if result.outcome == "config":
             run.summary.stopped = f"Slack refused the app itself: {result.error}"
+
+
+def _record_sent(run: _Run, key: str, result: Delivery) -> None:
+    """Mark the message sent, riding out a brief database hiccup: a lost mark means a resend."""
+    for attempt in range(SENT_MARK_TRIES):
+        try:
+            held = outbox.mark_sent(
+                run.deps.engine,
+                key,
+                owner=run.owner,
+                at=run.wall(),
+                slack_channel=result.channel,
+                slack_ts=result.ts,
+            )
+        except DBAPIError:
+            if attempt == SENT_MARK_TRIES - 1:
+                raise
+            logger.warning("outbox: could not mark %s sent; trying again", key, exc_info=True)
+            time.sleep(0.5 * 2**attempt)
+            continue
+        if not held:
+            logger.warning("outbox: %s was sent but its claim had been lost", key)
+        return
 
 
 def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
