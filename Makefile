@@ -25,3 +25,13 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# Benchmarks print their figures (and save them to bench/results/); see README "Benchmarks".
+bench-zoom: $(STAMP)
+	$(BIN)/python -m bench.zoom_storm $(ARGS)
+
+bench-ask: $(STAMP)
+	$(BIN)/python -m bench.slack_ack $(ARGS)
+
+bench-fanout: $(STAMP)
+	$(BIN)/python -m bench.fanout $(ARGS)

@@ -1,0 +1,246 @@
+"""Join storm: signed, distinct `webinar.participant_joined` events against the real `serve`.
+
+Runs a hello-world ASGI app under the same uvicorn flags first (the ceiling), then `seminar-bot
+serve` on SQLite and on PostgreSQL, and checks that every event answered 200 is in the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.common import (
+    DEFAULT_PG_URL,
+    Load,
+    Request,
+    Server,
+    drive_processes,
+    hello,
+    machine,
+    postgres_reason,
+    postgres_schema,
+    print_table,
+    save,
+    scratch_dir,
+    serve,
+)
+from storage.db import make_engine
+from tests.factories import write_course
+from tests.signing import ZOOM_SECRET, zoom_headers
+
+WEBINAR_ZOOM_ID = "81234567890"  # tests/factories.py COURSE_TOML, week 1 on 2021-09-23
+WEBINAR_START = datetime(2021, 9, 23, 20, 30, tzinfo=UTC)  # 13:30 Pacific (PDT)
+
+
+def joined_body(n: int, run: str) -> bytes:
+    """One distinct participant_joined event, shaped like Zoom's sample."""
+    at = WEBINAR_START + timedelta(seconds=n % 3000)
+    participant = {
+        "user_id": str(16_000_000 + n),
+        "user_name": f"Bench Student {run} {n}",
+        "id": f"bench{run}{n}",
+        "join_time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "email": f"s{n}.{run}@bench.example.edu",
+        "registrant_id": f"reg-{run}-{n}",
+        "participant_user_id": f"bench{run}{n}",
+        "participant_uuid": f"puuid-{run}-{n}",
+    }
+    event = {
+        "event": "webinar.participant_joined",
+        "event_ts": int(at.timestamp() * 1000) + n,
+        "payload": {
+            "account_id": "AAAAAABBBB",
+            "object": {
+                "id": WEBINAR_ZOOM_ID,
+                "uuid": f"bench-{run}==",
+                "host_id": "x1yCzABCDEfg23HiJKl4mN",
+                "topic": "CS 528",
+                "type": 5,
+                "start_time": WEBINAR_START.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "duration": 60,
+                "timezone": "America/Los_Angeles",
+                "participant": participant,
+            },
+        },
+    }
+    return json.dumps(event).encode()
+
+
+def prepare(count: int, secret: str = ZOOM_SECRET) -> list[Request]:
+    """`count` signed events, keyed by the participant's email (unique per event)."""
+    run = uuid.uuid4().hex[:6]
+    requests = []
+    for n in range(count):
+        body = joined_body(n, run)
+        key = json.loads(body)["payload"]["object"]["participant"]["email"]
+        requests.append(Request(key, body, zoom_headers(body, secret=secret)))
+    return requests
+
+
+def stored_emails(db_url: str) -> set[str]:
+    """Participant emails of every stored Zoom event (from the column and the verbatim body)."""
+    engine = make_engine(db_url)
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for email, body in conn.execute(text("SELECT email, body FROM zoom_events")):
+            found.add(email or "")
+            try:
+                found.add(json.loads(body)["payload"]["object"]["participant"]["email"])
+            except (ValueError, KeyError, TypeError):
+                pass
+    engine.dispose()
+    return found
+
+
+def storm(server: Server, args: argparse.Namespace) -> tuple[Load, Load, float]:
+    """Warm up, then the measured storm; returns (warm-up, storm, server CPU seconds)."""
+    url = server.url + "/zoom/webhook"
+    warm = drive_processes(url, prepare(args.warmup), args.concurrency, 1, args.client)
+    requests = prepare(args.events)
+    cpu = server.cpu_seconds()
+    load = drive_processes(url, requests, args.concurrency, args.processes, args.client)
+    return warm, load, server.cpu_seconds() - cpu
+
+
+def figures(name: str, warm: Load, load: Load, server_cpu: float, stored: set[str] | None) -> dict[str, Any]:
+    """One target's row."""
+    acked = set(warm.acked) | set(load.acked)
+    return {
+        "target": name,
+        "sent": sum(load.statuses.values()),
+        "acked": len(load.acked),
+        "statuses": {str(k): v for k, v in sorted(load.statuses.items())},
+        "events_per_s": load.acked_per_second,
+        "p50_ms": load.percentile_ms(50),
+        "p99_ms": load.percentile_ms(99),
+        "elapsed_s": load.elapsed,
+        "server_cpu_pct": 100 * server_cpu / load.elapsed if load.elapsed else 0.0,
+        "client_cpu_pct": 100 * load.client_cpu / load.elapsed if load.elapsed else 0.0,
+        "acked_total": len(acked),
+        "acked_stored": None if stored is None else len(acked & stored),
+    }
+
+
+def run_ceiling(args: argparse.Namespace) -> dict[str, Any]:
+    """The hello-world app under the same server software."""
+    with scratch_dir("hello") as work, hello(work) as server:
+        warm, load, cpu = storm(server, args)
+    return figures("hello-world", warm, load, cpu, None)
+
+
+def run_app(name: str, db_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """`seminar-bot serve` on one database, then count what it stored."""
+    with scratch_dir(name) as work:
+        env = {
+            "DATABASE_URL": db_url,
+            "COURSE_FILE": str(write_course(work)),
+            "ZOOM_WEBHOOK_SECRET_TOKEN": ZOOM_SECRET,
+            "LOG_LEVEL": "WARNING",
+        }
+        with serve(env, work) as server:
+            warm, load, cpu = storm(server, args)
+        return figures(name, warm, load, cpu, stored_emails(db_url))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run every target, print and save the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=5000, help="events per target (default 5000)")
+    parser.add_argument("--warmup", type=int, default=300, help="warm-up events, not timed")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent connections")
+    parser.add_argument("--processes", type=int, default=1, help="client processes sharing them")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="raw: a minimal asyncio HTTP/1.1 client (little client CPU); httpx: AsyncClient",
+    )
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL (a scratch schema is used)")
+    parser.add_argument("--targets", default="hello,sqlite,postgres", help="comma-separated subset")
+    args = parser.parse_args(argv)
+    targets = args.targets.split(",")
+    rows: list[dict[str, Any]] = []
+    print(
+        f"zoom storm: {args.events} events/target, {args.concurrency} connections, "
+        f"{args.processes} {args.client} client process(es); machine {machine()}"
+    )
+    if "hello" in targets:
+        rows.append(run_ceiling(args))
+    if "sqlite" in targets:
+        with scratch_dir("sqlite-db") as db_dir:
+            rows.append(run_app("sqlite", f"sqlite:///{Path(db_dir) / 'bench.db'}", args))
+    if "postgres" in targets:
+        reason = postgres_reason(args.pg_url)
+        if reason:
+            print(f"postgres skipped: {reason}")
+        else:
+            with postgres_schema(args.pg_url) as pg_url:
+                rows.append(run_app("postgres", pg_url, args))
+    report(rows)
+    save(
+        "zoom_storm",
+        {
+            "events": args.events,
+            "concurrency": args.concurrency,
+            "processes": args.processes,
+            "client": args.client,
+            "targets": rows,
+        },
+    )
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    """Print the table, with the ratio to the hello-world ceiling when it ran."""
+    ceiling = next((r["events_per_s"] for r in rows if r["target"] == "hello-world"), None)
+    table = []
+    for r in rows:
+        ratio = f"{r['events_per_s'] / ceiling:.2f}" if ceiling else "-"
+        stored = "-" if r["acked_stored"] is None else f"{r['acked_stored']}/{r['acked_total']}"
+        table.append(
+            [
+                r["target"],
+                r["sent"],
+                r["acked"],
+                r["events_per_s"],
+                ratio,
+                r["p50_ms"],
+                r["p99_ms"],
+                stored,
+                f"{r['server_cpu_pct']:.0f}%",
+                f"{r['client_cpu_pct']:.0f}%",
+            ]
+        )
+    print_table(
+        "results (events/s = 200s per second; stored = acknowledged events found in the database)",
+        [
+            "target",
+            "sent",
+            "200",
+            "events/s",
+            "x ceiling",
+            "p50 ms",
+            "p99 ms",
+            "stored",
+            "server CPU",
+            "client CPU",
+        ],
+        table,
+    )
+    for r in rows:
+        if r["statuses"].keys() - {"200"}:
+            print(f"  {r['target']}: statuses {r['statuses']}")
+        if r["acked_stored"] is not None and r["acked_stored"] != r["acked_total"]:
+            print(f"  {r['target']}: LOST {r['acked_total'] - r['acked_stored']} acknowledged events")
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    main()
+    print(f"\ndone in {time.monotonic() - started:.0f}s")
