@@ -72,7 +72,10 @@ def create_app(
             body = await read_body(request)
         except BodyTooLarge:
             return too_large()
-        bolt_request = to_bolt_request(request, body)
+        try:
+            bolt_request = to_bolt_request(request, body)
+        except Exception:  # noqa: BLE001 - Bolt parses before it verifies; garbage must not be a 500
+            return JSONResponse({"error": "malformed Slack request body"}, status_code=400)
         bolt_response = await run_in_threadpool(slack_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
