@@ -17,13 +17,16 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import text
 
 from storage.db import make_engine
+from tests.factories import COURSE_TOML, write_course
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -358,3 +361,27 @@ def save(name: str, figures: dict[str, Any]) -> Path:
     data = {"bench": name, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
     path.write_text(json.dumps({**data, **figures}, indent=2) + "\n")
     return path
+
+
+def write_live_course(workdir: Path, now: datetime | None = None) -> Path:
+    """A course whose week 1 webinar started 5 minutes ago, so `/ask` is open on the real clock.
+
+    The time zone is chosen so the local time is late morning: the windows never cross midnight.
+    """
+    now = now or datetime.now(UTC)
+    shift = 11 - now.hour
+    zone = "UTC" if shift == 0 else f"Etc/GMT{'-' if shift > 0 else '+'}{abs(shift)}"
+    local = now.astimezone(ZoneInfo(zone)).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    webinar_end = local + timedelta(minutes=60)
+    discussion_end = webinar_end + timedelta(minutes=30)
+    toml = COURSE_TOML.replace("America/Los_Angeles", zone)
+    toml = toml.replace("first_session = 2021-09-23", f"first_session = {local.date()}")
+    toml = toml.replace("last_session = 2021-12-02", f"last_session = {local.date() + timedelta(days=21)}")
+    toml = toml.replace("skip = [2021-11-25]", "skip = []")
+    toml = toml.replace(
+        'start = "13:30", end = "14:30"', f'start = "{local:%H:%M}", end = "{webinar_end:%H:%M}"'
+    )
+    toml = toml.replace(
+        'start = "14:30", end = "15:00"', f'start = "{webinar_end:%H:%M}", end = "{discussion_end:%H:%M}"'
+    )
+    return write_course(workdir, toml)
