@@ -31,6 +31,7 @@ from bench.common import (
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.scheduler import scheduler_client
+from handlers.delivery import Pacer
 from handlers.jobs import run_due
 from storage.db import session_scope, upgrade
 from storage.models import Student
@@ -104,7 +105,8 @@ def run(db_url: str, args: argparse.Namespace) -> dict[str, Any]:
             started, runs, sent = time.monotonic(), 0, 0
             while runs < args.max_runs:
                 runs += 1
-                summary = run_due(runtime.deps, client, now)
+                pacer = Pacer(per_second=args.pacer_per_second) if args.pacer_per_second else None
+                summary = run_due(runtime.deps, client, now, pacer=pacer)
                 sent += sum(summary.sent.values())
                 if summary.due == 0 or (summary.ok and not summary.retrying):
                     break
@@ -127,6 +129,7 @@ def run(db_url: str, args: argparse.Namespace) -> dict[str, Any]:
         "lost": args.students - delivered,
         "http_429": fake.limited,
         "runs": runs,
+        "pacer_per_second": args.pacer_per_second,
         "sent_by_scheduler": sent,
     }
 
@@ -138,13 +141,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--per-minute", type=int, default=600, help="workspace limit per minute (default 600)"
     )
+    parser.add_argument(
+        "--pacer-per-second",
+        type=float,
+        default=None,
+        help="override the scheduler's rate cap (default: its own)",
+    )
     parser.add_argument("--max-runs", type=int, default=10, help="scheduler runs before giving up")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     args = parser.parse_args(argv)
     print(
         f"fan-out: {args.students} prompts, 1/s per channel, {args.per_minute}/min per workspace, "
-        f"{args.db}; machine {machine()}"
+        f"{args.db}, pacer {args.pacer_per_second or 'default'}; machine {machine()}"
     )
     if args.db == "postgres":
         reason = postgres_reason(args.pg_url)
