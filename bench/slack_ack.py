@@ -1,4 +1,4 @@
-"""`/ask` under load: 50 students at once against the real `serve`; time to the HTTP response.
+"""`/ask` under load: bursts of 50 students at once against the real `serve`; time to the HTTP response.
 
 The server is a real `seminar-bot serve` subprocess on SQLite, on the real clock, with a course
 file whose week-1 webinar started five minutes ago (so `/ask` is open), and Slack's Web API is
@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from bench.common import (
+    Load,
     Request,
     drive_processes,
     machine,
@@ -46,14 +47,13 @@ def seed(db_url: str, students: int) -> list[str]:
     return ids
 
 
-def asks(ids: list[str], rounds: int, response_url: str) -> list[Request]:
-    """Each student asks `rounds` distinct questions; interleaved so all 50 are in flight at once."""
+def burst(ids: list[str], label: str, response_url: str) -> list[Request]:
+    """One /ask from every student, all sent at once."""
     requests = []
-    for r in range(rounds):
-        for uid in ids:
-            text = f"Question {r + 1} from {uid}: how does the serving stack batch requests?"
-            body = slash_body("/ask", text, user_id=uid, response_url=f"{response_url}/{uid}/{r}")
-            requests.append(Request(f"{uid}/{r}", body, slack_headers(body)))
+    for uid in ids:
+        text = f"Question {label} from {uid}: how does the serving stack batch requests?"
+        body = slash_body("/ask", text, user_id=uid, response_url=f"{response_url}/{uid}/{label}")
+        requests.append(Request(f"{uid}/{label}", body, slack_headers(body)))
     return requests
 
 
@@ -96,13 +96,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             with serve(env, work) as server:
                 url = server.url + "/slack/events"
-                drive_processes(url, asks(ids, 1, fake.url + "/response/warm"), args.students)
+                drive_processes(url, burst(ids, "warm", fake.url + "/response"), args.students)
                 warm_calls = settle(fake)
                 stored_before = stored_questions(db_url)
-                cpu = server.cpu_seconds()
-                load = drive_processes(url, asks(ids, args.rounds, fake.url + "/response/run"), args.students)
-                cpu = server.cpu_seconds() - cpu
-                calls = settle(fake) - warm_calls
+                load, cpu = Load(), 0.0
+                for n in range(args.rounds):
+                    before = server.cpu_seconds()
+                    load.merge(
+                        drive_processes(url, burst(ids, str(n), fake.url + "/response"), args.students)
+                    )
+                    cpu += server.cpu_seconds() - before
+                    calls = settle(fake)
+                calls = calls - warm_calls
             stored = stored_questions(db_url) - stored_before
     finally:
         fake.stop()
@@ -113,10 +118,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "p50_ms": load.percentile_ms(50),
         "p99_ms": load.percentile_ms(99),
         "max_ms": load.percentile_ms(100),
-        "asks_per_s": load.acked_per_second,
         "questions_stored": stored,
         "slack_calls": dict(calls),
-        "server_cpu_pct": 100 * cpu / load.elapsed if load.elapsed else 0.0,
+        "server_cpu_s_per_burst": cpu / args.rounds,
     }
 
 
@@ -124,13 +128,15 @@ def main(argv: list[str] | None = None) -> None:
     """Parse the options, run, print and save the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, default=50, help="concurrent students (default 50)")
-    parser.add_argument("--rounds", type=int, default=4, help="questions each student asks (default 4)")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="bursts: each student asks once per burst (default 4)"
+    )
     args = parser.parse_args(argv)
     print(f"/ask: {args.students} concurrent students x {args.rounds}; machine {machine()}")
     fig = run(args)
     print_table(
         "time to the HTTP response (Slack allows 3 s)",
-        ["asks", "200", "p50 ms", "p99 ms", "max ms", "asks/s", "stored", "server CPU"],
+        ["asks", "200", "p50 ms", "p99 ms", "max ms", "stored", "server CPU"],
         [
             [
                 fig["asks"],
@@ -138,9 +144,8 @@ def main(argv: list[str] | None = None) -> None:
                 fig["p50_ms"],
                 fig["p99_ms"],
                 fig["max_ms"],
-                fig["asks_per_s"],
                 fig["questions_stored"],
-                f"{fig['server_cpu_pct']:.0f}%",
+                f"{fig['server_cpu_s_per_burst']:.2f}s/burst",
             ]
         ],
     )
