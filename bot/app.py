@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,6 +22,7 @@ from handlers.views.common import ERROR_TRY_AGAIN
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 32
+ACK_POLL_GRACE = 0.05  # seconds; Bolt's ack poll interval is 0.01
 
 
 def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -69,7 +71,7 @@ def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) 
     return next()
 
 
-def _on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
+def _on_error(error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None) -> None:
     """Log with the traceback; tell the user politely when there is someone to tell."""
     logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
     if body.get("response_url"):
@@ -77,3 +79,15 @@ def _on_error(error: Exception, body: dict[str, Any], respond: Any) -> None:
             respond(text=ERROR_TRY_AGAIN, response_type="ephemeral", replace_original=False)
         except Exception:  # noqa: BLE001 - the reply is a courtesy; the error is logged above
             logger.warning("could not tell the user about the error", exc_info=True)
+    if response is None:
+        _let_bolt_see_the_ack()
+
+
+def _let_bolt_see_the_ack() -> None:
+    """The listener failed after ack(): wait until Bolt's dispatching thread has seen that ack.
+
+    Bolt polls for ack() every 10 ms and clears it once this handler returns
+    (slack_bolt/listener/thread_runner.py); a listener that fails within those 10 ms (a database
+    that refuses connections) would otherwise leave Slack waiting 3 s and then answer it 404.
+    """
+    time.sleep(ACK_POLL_GRACE)
