@@ -14,6 +14,7 @@ import httpx
 
 ISOLATE = ("SLACK_", "ZOOM_", "DATABASE_URL", "COURSE_FILE", "PORT", "LOG_LEVEL", "HTTP_PROXY", "HTTPS_PROXY")
 SERVE = Path(sys.executable).parent / "seminar-bot"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -94,4 +95,5 @@ class Server:
 def serve(env: dict[str, str], workdir: Path) -> Server:
     """The real `seminar-bot serve` on a free port (not started yet)."""
     port = free_port()
-    return Server([str(SERVE), "serve", "--port", str(port)], {**env, "PORT": str(port)}, port, workdir)
+    env = {**env, "PORT": str(port), "PYTHONPATH": str(ROOT)}  # this checkout's code, whatever is installed
+    return Server([str(SERVE), "serve", "--port", str(port)], env, port, workdir)
