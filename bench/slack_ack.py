@@ -24,12 +24,12 @@ from bench.common import (
     print_table,
     save,
     scratch_dir,
-    serve,
     write_live_course,
 )
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Question, Student
 from tests.fakes.slack_api import FakeSlack
+from tests.process import serve
 from tests.signing import SLACK_SECRET, slack_headers, slash_body
 
 

@@ -20,7 +20,6 @@ from bench.common import (
     DEFAULT_PG_URL,
     Load,
     Request,
-    Server,
     drive_processes,
     hello,
     machine,
@@ -29,10 +28,10 @@ from bench.common import (
     print_table,
     save,
     scratch_dir,
-    serve,
 )
 from storage.db import make_engine
 from tests.factories import write_course
+from tests.process import Server, serve
 from tests.signing import ZOOM_SECRET, zoom_headers
 
 WEBINAR_ZOOM_ID = "81234567890"  # tests/factories.py COURSE_TOML, week 1 on 2021-09-23
