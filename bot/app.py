@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -71,8 +71,11 @@ def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) 
     return next()
 
 
-def _on_error(error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None) -> None:
+def _on_error(
+    error: Exception, body: dict[str, Any], respond: Any, ack: Ack, response: BoltResponse | None
+) -> None:
     """Log with the traceback; tell the user politely when there is someone to tell."""
+    _keep_ack(ack)
     logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
     if body.get("response_url"):
         try:
@@ -81,6 +84,17 @@ def _on_error(error: Exception, body: dict[str, Any], respond: Any, response: Bo
             logger.warning("could not tell the user about the error", exc_info=True)
     if response is None:
         _let_bolt_see_the_ack()
+
+
+def _keep_ack(ack: Ack) -> None:
+    """A listener that fails after ack() must not turn the ack Slack gets into a 500.
+
+    Bolt's thread runner shares one response variable between the dispatching thread and the
+    listener's, and on a listener error sets its status to 500 even when it is the ack already
+    being returned (slack_bolt/listener/thread_runner.py). An ack is always a 200: put it back.
+    """
+    if ack.response is not None:
+        ack.response.status = 200
 
 
 def _let_bolt_see_the_ack() -> None:
