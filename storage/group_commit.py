@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -27,12 +26,36 @@ R = TypeVar("R")
 Writer = Callable[[Session, Sequence[T]], Sequence[R]]
 
 
+class _Entry(Generic[T, R]):
+    """One caller's item, its outcome, and the event that wakes it (done, or its turn to lead)."""
+
+    __slots__ = ("item", "result", "error", "lead", "wake")
+
+    def __init__(self, item: T) -> None:
+        self.item = item
+        self.result: R | None = None
+        self.error: BaseException | None = None
+        self.lead = False
+        self.wake = threading.Event()
+
+    def finish(self, result: R | None, error: BaseException | None = None) -> None:
+        """Hand the caller its outcome."""
+        self.result, self.error = result, error
+        self.wake.set()
+
+    def outcome(self) -> R:
+        """The result, or the exception that stopped the write."""
+        if self.error is not None:
+            raise self.error
+        return self.result  # type: ignore[return-value]
+
+
 @dataclass
 class _Lane(Generic[T, R]):
-    """One engine's waiting items and whether someone is writing them."""
+    """One engine's waiting entries and whether someone is writing."""
 
-    cond: threading.Condition = field(default_factory=threading.Condition)
-    pending: list[tuple[T, Future[R]]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: list[_Entry[T, R]] = field(default_factory=list)
     leading: bool = False
 
 
@@ -48,25 +71,17 @@ class GroupCommit(Generic[T, R]):
     def submit(self, engine: Engine, item: T) -> R:
         """Write `item` (with whatever else is waiting) and return its result once committed."""
         lane = self._lane(engine)
-        done: Future[R] = Future()
-        with lane.cond:
-            lane.pending.append((item, done))
-            while not done.done() and lane.leading:
-                lane.cond.wait()
-            if done.done():
-                return done.result()
+        entry: _Entry[T, R] = _Entry(item)
+        with lane.lock:
+            lane.pending.append(entry)
+            entry.lead = not lane.leading
             lane.leading = True
-            batch, lane.pending = lane.pending[: self.max_batch], lane.pending[self.max_batch :]
-        try:
-            self._write_batch(engine, batch)
-        finally:
-            for _, waiting in batch:  # interrupted (KeyboardInterrupt…): nobody may wait forever
-                if not waiting.done():
-                    waiting.set_exception(RuntimeError("the group commit was interrupted"))
-            with lane.cond:
-                lane.leading = False
-                lane.cond.notify_all()
-        return done.result()
+        if not entry.lead:
+            entry.wake.wait()  # set when our item is written, or when it is our turn to lead
+            if not entry.lead:
+                return entry.outcome()
+        self._lead(engine, lane)
+        return entry.outcome()
 
     def _lane(self, engine: Engine) -> _Lane[T, R]:
         with self._lock:
@@ -75,24 +90,42 @@ class GroupCommit(Generic[T, R]):
                 lane = self._lanes[engine] = _Lane()
             return lane
 
-    def _write_batch(self, engine: Engine, batch: list[tuple[T, Future[R]]]) -> None:
+    def _lead(self, engine: Engine, lane: _Lane[T, R]) -> None:
+        """Write one batch (ours is in it), then hand the lead to the next waiting caller."""
+        with lane.lock:
+            batch, lane.pending = lane.pending[: self.max_batch], lane.pending[self.max_batch :]
+        try:
+            self._write_batch(engine, batch)
+        finally:
+            for entry in batch:  # interrupted (KeyboardInterrupt…): nobody may wait forever
+                if not entry.wake.is_set() and entry.error is None and not entry.lead:
+                    entry.finish(None, RuntimeError("the group commit was interrupted"))
+            with lane.lock:
+                if lane.pending:
+                    successor = lane.pending[0]
+                    successor.lead = True
+                    successor.wake.set()
+                else:
+                    lane.leading = False
+
+    def _write_batch(self, engine: Engine, batch: list[_Entry[T, R]]) -> None:
         """One transaction for all; if it fails, one transaction each, so each gets its own outcome."""
         try:
             self._commit(engine, batch)
         except Exception as exc:
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+                batch[0].finish(None, exc)
                 return
-            for one in batch:
+            for entry in batch:
                 try:
-                    self._commit(engine, [one])
+                    self._commit(engine, [entry])
                 except Exception as single:  # noqa: BLE001 - handed to the caller it belongs to
-                    one[1].set_exception(single)
+                    entry.finish(None, single)
 
-    def _commit(self, engine: Engine, batch: list[tuple[T, Future[R]]]) -> None:
+    def _commit(self, engine: Engine, batch: list[_Entry[T, R]]) -> None:
         with session_scope(engine) as session:
-            results = self.write(session, [item for item, _ in batch])
+            results = self.write(session, [entry.item for entry in batch])
         if len(results) != len(batch):
             raise RuntimeError(f"writer returned {len(results)} results for {len(batch)} items")
-        for (_, done), result in zip(batch, results, strict=True):
-            done.set_result(result)
+        for entry, result in zip(batch, results, strict=True):
+            entry.finish(result)

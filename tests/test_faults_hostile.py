@@ -102,8 +102,17 @@ def seeded(live: Live) -> Live:
         ada = add_student(session, "Ada Lovelace", "ada@example.edu", slack_user_id="U0ADA")
         assert ada.id is not None
         session.add(Question(student_id=ada.id, week=1, text="Why?", dedup_key="seed-q1"))
-    body = json.dumps(JOINED).encode()
-    live.http.post("/zoom/webhook", content=body, headers=zoom_headers(body))  # TMP
+        session.add(
+            ZoomEvent(
+                dedup_key="seed-join",
+                event="webinar.participant_joined",
+                zoom_id="81234567890",
+                kind="join",
+                email="ada@example.edu",
+                user_name="Ada Lovelace",
+                body=json.dumps(JOINED),
+            )
+        )
     return live
 
 
