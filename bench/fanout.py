@@ -19,9 +19,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from handlers.delivery import Pacer
-from handlers.jobs import run_due
-
 from bench.common import (
     DEFAULT_PG_URL,
     machine,
@@ -34,6 +31,8 @@ from bench.common import (
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.scheduler import scheduler_client
+from handlers.delivery import Pacer
+from handlers.jobs import run_due
 from storage.db import session_scope, upgrade
 from storage.models import Student
 from tests.factories import write_course

@@ -1,7 +1,8 @@
 """Zoom webhook: verify over the raw body, answer URL validation, store, then acknowledge.
 
-One INSERT per delivery and nothing else: presence is derived when it is read, so the
-request never waits on Slack or on any computation. A storage error propagates, and the
+One INSERT per delivery and nothing else (committed together with concurrent deliveries:
+storage/group_commit.py): presence is derived when it is read, so the request never waits on
+Slack or on any computation. A storage error propagates, and the
 web layer answers 503 so that Zoom retries.
 """
 
@@ -16,8 +17,7 @@ from typing import Any
 
 from handlers import Deps
 from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
-from storage.db import session_scope
-from storage.zoom_store import insert_events
+from storage.zoom_store import store_event
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,7 @@ def receive(
         row = event_row(payload, text, deps.clock())
     except BadEvent as exc:
         return _bad(str(exc))
-    with session_scope(deps.engine) as session:
-        added = insert_events(session=session, rows=[row])
+    added = store_event(deps.engine, row)
     return WebhookReply(200, {"ok": True, "duplicate": not added})
 
 

@@ -10,8 +10,10 @@ from sqlalchemy import Table
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
 
 PRESENCE_KINDS = ("join", "leave", "start", "end")
@@ -57,6 +59,34 @@ def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
         )
         added += len(conn.execute(stmt.returning(_TABLE.c.id)).all())
     return added
+
+
+def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
+    """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
+    unique = {row.dedup_key: row for row in reversed(rows)}
+    values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(_TABLE).on_conflict_do_nothing(index_elements=["dedup_key"])
+    new = {key for (key,) in session.connection().execute(stmt.returning(_TABLE.c.dedup_key), values)}
+    first: list[bool] = []
+    for row in rows:
+        first.append(row.dedup_key in new)
+        new.discard(row.dedup_key)
+    return first
+
+
+_WEBHOOK_WRITES: GroupCommit[ZoomEvent, bool] = GroupCommit(
+    lambda session, rows: insert_new(session=session, rows=rows)
+)
+
+
+def store_event(engine: Engine, row: ZoomEvent) -> bool:
+    """Store one webhook event, committed with any arriving at the same time; True when it was new.
+
+    Returns only once the row is committed (or raises), so the webhook acknowledges only what is
+    durable; concurrent deliveries share one transaction, one commit and one fsync.
+    """
+    return _WEBHOOK_WRITES.submit(engine, row)
 
 
 def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:

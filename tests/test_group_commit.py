@@ -47,13 +47,10 @@ def submit_all(
     group: GroupCommit[str, int], engine: Engine, items: list[str], threads: int
 ) -> dict[str, object]:
     """Submit every item from its own task; what each call returned or raised."""
-    barrier = threading.Barrier(min(threads, len(items)))
+    go = threading.Event()
 
     def one(item: str) -> object:
-        try:
-            barrier.wait(timeout=5)
-        except threading.BrokenBarrierError:
-            pass
+        go.wait(timeout=5)
         try:
             row_id = group.submit(engine, item)
         except ValueError as exc:
@@ -64,7 +61,9 @@ def submit_all(
         return row_id
 
     with ThreadPoolExecutor(threads) as pool:
-        return dict(zip(items, pool.map(one, items), strict=True))
+        futures = [pool.submit(one, item) for item in items]
+        go.set()
+        return {item: future.result() for item, future in zip(items, futures, strict=True)}
 
 
 def test_concurrent_writers_share_commits(engine: Engine) -> None:
