@@ -17,6 +17,7 @@ from bot.app import build_slack_app, make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_app
+from handlers.tally import drain as drain_tally
 from storage.course import Course
 from storage.db import make_engine, upgrade
 from tests.factories import local, write_course
@@ -101,6 +102,7 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     upgrade(eng)
     yield eng
+    drain_tally()
     eng.dispose()
 
 
@@ -110,6 +112,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     eng = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
     upgrade(eng)
     yield eng
+    drain_tally()
     eng.dispose()
 
 
@@ -179,6 +182,7 @@ def runtime(settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
     rt = build_runtime(settings, clock=clock)
     upgrade(rt.engine)
     yield rt
+    drain_tally()  # background tally updates finish before the database goes away
     rt.engine.dispose()
 
 

@@ -1,0 +1,60 @@
+"""Changes TAs make (excuses, recording links), each written with its audit row in one transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from storage.models import Excuse, RecordingLink, utcnow
+from storage.queries import record_ta_action
+
+
+def set_excuse(*, session: Session, student_id: int, week: int, reason: str, ta_user_id: str) -> Excuse:
+    """Excuse a student's week (or change the reason of an existing excuse)."""
+    excuse = session.exec(select(Excuse).where(Excuse.student_id == student_id, Excuse.week == week)).first()
+    previous = excuse.reason if excuse is not None else None
+    if excuse is None:
+        excuse = Excuse(student_id=student_id, week=week, reason=reason, created_by=ta_user_id)
+    else:
+        excuse.reason, excuse.created_by, excuse.created_at = reason, ta_user_id, utcnow()
+    session.add(excuse)
+    detail: dict[str, object] = {"student_id": student_id, "week": week, "reason": reason}
+    if previous is not None:
+        detail["previous_reason"] = previous
+    record_ta_action(session=session, ta_user_id=ta_user_id, action="excuse", detail=detail)
+    session.flush()
+    return excuse
+
+
+def remove_excuse(*, session: Session, student_id: int, week: int, ta_user_id: str) -> Excuse | None:
+    """Withdraw an excuse; returns the removed excuse, or None when there was none."""
+    excuse = session.exec(select(Excuse).where(Excuse.student_id == student_id, Excuse.week == week)).first()
+    if excuse is None:
+        return None
+    session.delete(excuse)
+    detail = {"student_id": student_id, "week": week, "reason": excuse.reason}
+    record_ta_action(session=session, ta_user_id=ta_user_id, action="unexcuse", detail=detail)
+    session.flush()
+    return excuse
+
+
+def recording_url(*, session: Session, week: int) -> str | None:
+    """The recording link a TA set for the week, if any."""
+    link = session.get(RecordingLink, week)
+    return link.url if link is not None else None
+
+
+def set_recording(*, session: Session, week: int, url: str, ta_user_id: str) -> RecordingLink:
+    """Set (or replace) a week's recording link; the scheduler tells absent students about it."""
+    link = session.get(RecordingLink, week)
+    previous = link.url if link is not None else None
+    if link is None:
+        link = RecordingLink(week=week, url=url, set_by=ta_user_id)
+    else:
+        link.url, link.set_by, link.set_at = url, ta_user_id, utcnow()
+    session.add(link)
+    detail: dict[str, object] = {"week": week, "url": url}
+    if previous is not None:
+        detail["previous_url"] = previous
+    record_ta_action(session=session, ta_user_id=ta_user_id, action="recording", detail=detail)
+    session.flush()
+    return link

@@ -1,0 +1,136 @@
+"""`/seminar` argument parsing: forgiving input, and a usage line (never a traceback) for mistakes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.seminar_args import Command, UsageError, parse, tokenize, valid_url
+
+WEEKS = 10
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Command("help")),
+        ("help", Command("help")),
+        ("HELP", Command("help")),
+        ("tally", Command("tally")),
+        ("tally 3", Command("tally", week=3)),
+        ("tally w3", Command("tally", week=3)),
+        ("tally week 3", Command("tally", week=3)),
+        ("tally Week3", Command("tally", week=3)),
+        ("report wk.10", Command("report", week=10)),
+        ("export", Command("export")),
+        ("unmatched  2 ", Command("unmatched", week=2)),
+        (
+            'match "Jane  Z" <@U0ADA|ada>',
+            Command("match", user_id="U0ADA", identity="Jane  Z"),
+        ),
+        ("match “Jane Z” <@U0ADA>", Command("match", user_id="U0ADA", identity="Jane Z")),
+        ("match Jane Zhang <@U0ADA|ada>", Command("match", user_id="U0ADA", identity="Jane Zhang")),
+        (
+            "match <mailto:jz@gmail.com|jz@gmail.com> <@U0ADA|ada>",
+            Command("match", user_id="U0ADA", identity="jz@gmail.com"),
+        ),
+        ("match <@U0ADA|ada> jz@gmail.com", Command("match", user_id="U0ADA", identity="jz@gmail.com")),
+        ("excuse <@U0ADA|ada> 3", Command("excuse", week=3, user_id="U0ADA")),
+        (
+            "excuse <@U0ADA|ada> week 3 was sick, doctor's note",
+            Command("excuse", week=3, user_id="U0ADA", reason="was sick, doctor's note"),
+        ),
+        (
+            'excuse <@U0ADA> w3 "family emergency"',
+            Command("excuse", week=3, user_id="U0ADA", reason="family emergency"),
+        ),
+        ("unexcuse <@U0ADA> 3", Command("unexcuse", week=3, user_id="U0ADA")),
+        (
+            "recording 3 <https://youtu.be/abc?t=1|youtu.be/abc>",
+            Command("recording", week=3, url="https://youtu.be/abc?t=1"),
+        ),
+        (
+            "recording w3 https://www.youtube.com/watch?v=x",
+            Command("recording", week=3, url="https://www.youtube.com/watch?v=x"),
+        ),
+    ],
+)
+def test_parses(text: str, expected: Command) -> None:
+    assert parse(text, WEEKS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "usage"),
+    [
+        ("dance", "don't know `dance`", "/seminar help"),
+        ("tally 11", "no week 11", "/seminar tally [week]"),
+        ("tally 0", "no week 0", "/seminar tally [week]"),
+        ("tally three", "`three` is not a week", "/seminar tally [week]"),
+        ("report 3 extra", "Unexpected `extra`", "/seminar report [week]"),
+        ("match <@U0ADA|ada>", "Zoom name", "/seminar match"),
+        ('match "Jane" <@U0ADA> <@U0BOB>', "exactly one student", "/seminar match"),
+        ('match "Jane"', "exactly one student", "/seminar match"),
+        ("excuse 3 <@U0ADA>", "@mention", "/seminar excuse"),
+        ("excuse @ada 3", "@mention", "/seminar excuse"),
+        ("excuse <@U0ADA>", "Which week?", "/seminar excuse"),
+        ("unexcuse <@U0ADA> 3 because", "Unexpected", "/seminar unexcuse"),
+        ("recording 3", "one link", "/seminar recording"),
+        ("recording 3 ftp://x.org/v", "not an http(s) link", "/seminar recording"),
+        ("recording 3 <javascript:alert(1)>", "not an http(s) link", "/seminar recording"),
+        ("recording 3 https://", "not an http(s) link", "/seminar recording"),
+        ("recording https://youtu.be/x", "not a week", "/seminar recording"),
+        ("excuse <@U0ADA> 3 " + "x" * 1001, "over 1000", "/seminar excuse"),
+    ],
+)
+def test_mistakes_get_usage(text: str, problem: str, usage: str) -> None:
+    with pytest.raises(UsageError) as info:
+        parse(text, WEEKS)
+    assert problem in info.value.problem
+    assert info.value.usage.startswith(usage)
+
+
+def test_tokenize_keeps_quotes_and_links_together() -> None:
+    tokens = tokenize("match 'Ana María' <@U1|a b> <https://x.y/|z w>")
+    assert [t.text for t in tokens] == ["match", "Ana María", "<@U1|a b>", "<https://x.y/|z w>"]
+    assert tokens[1].quoted and not tokens[2].quoted
+
+
+def test_valid_url() -> None:
+    assert valid_url("https://youtu.be/x") and valid_url("HTTP://example.org")
+    assert not valid_url("https://exa mple.org") and not valid_url("mailto:a@b.c")
+    assert not valid_url("https://" + "x" * 2000 + ".org")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_parses_or_gives_usage(text: str) -> None:
+    """Whatever a TA types, the answer is a command or a usage line, never another error."""
+    try:
+        cmd = parse(text, WEEKS)
+    except UsageError as error:
+        assert error.usage.startswith("/seminar") and error.problem
+        return
+    assert cmd.week is None or 1 <= cmd.week <= WEEKS
+    assert cmd.url is None or valid_url(cmd.url)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["excuse", "unexcuse", "tally", "report", "unmatched", "export", "match", "recording"]),
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["<@U0ADA|ada>", "<@W0X>", "3", "w3", "week", "11", '"', "“", "<https://a.b/>", "<>"]
+            ),
+            st.text(alphabet="ab <>|@\"'“”", max_size=8),
+        ),
+        max_size=6,
+    ),
+)
+def test_command_shaped_noise(name: str, words: list[str]) -> None:
+    try:
+        cmd = parse(" ".join([name, *words]), WEEKS)
+    except UsageError:
+        return
+    assert cmd.name == name

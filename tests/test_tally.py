@@ -1,0 +1,223 @@
+"""The live tally: one message per week, coalesced edits within Slack's limits, nothing lost."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.app import make_web_client
+from bot.config import Settings
+from handlers import Deps, tally
+from storage.course import Course
+from storage.db import make_engine, session_scope
+from storage.models import Excuse, Question, TallyMessage
+from tests.factories import add_student, local
+from tests.fakes.slack_api import Call, FakeSlack
+from tests.live import FrozenClock
+
+
+@pytest.fixture
+def deps(engine: Engine, course: Course, clock: FrozenClock) -> Deps:
+    """Handler deps on each database."""
+    return Deps(engine=engine, course=course, clock=clock)
+
+
+@pytest.fixture
+def client(settings: Settings) -> WebClient:
+    """The production Slack client (with retry handlers), pointed at the fake."""
+    return make_web_client(settings)
+
+
+@pytest.fixture
+def fast_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests about what is sent (not how often) needn't wait Slack's pacing interval."""
+    monkeypatch.setattr(tally, "MIN_INTERVAL", 0.2)
+
+
+def ask(session: Session, student_id: int, week: int = 1) -> None:
+    """Store one question, as /ask does."""
+    session.add(Question(student_id=student_id, week=week, text="q?", dedup_key=uuid.uuid4().hex))
+
+
+def message_text(call: Call) -> str:
+    """All text of a posted or updated message (fallback and blocks)."""
+    blocks: list[dict[str, Any]] = call.body.get("blocks") or []
+    parts = [str(call.body.get("text", ""))]
+    for b in blocks:
+        text = b.get("text") or {}
+        parts.append(str(text.get("text", "")))
+        parts += [str(e.get("text", "")) for e in b.get("elements", [])]
+    return "\n".join(parts)
+
+
+def last_message(fake: FakeSlack) -> Call:
+    """The latest post or edit in the TA channel."""
+    calls = [c for c in fake.calls if c.method in ("chat.postMessage", "chat.update")]
+    return calls[-1]
+
+
+def test_burst_of_50_questions(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    """50 concurrent /asks: one post, a few spaced edits, and the last edit shows all 50."""
+    with session_scope(deps.engine) as session:
+        ids = [add_student(session, f"Student {i:02}", f"s{i}@example.edu").id for i in range(20)]
+    asks = [sid for sid in ids[:15] for _ in range(3)] + ids[15:]  # 15 students × 3, 5 × 1
+
+    def one(student_id: int | None) -> None:
+        assert student_id is not None
+        with session_scope(deps.engine) as session:
+            ask(session, student_id)
+        tally.note_question(deps, client, 1)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        list(pool.map(one, asks))
+    assert tally.drain(timeout=20)
+
+    posts = fake_slack.calls_to("chat.postMessage")
+    updates = fake_slack.calls_to("chat.update")
+    assert len(posts) == 1 and posts[0].body["channel"] == "C0TAS"
+    assert len(updates) <= 5, "the burst was not coalesced"
+    times = [c.at for c in posts + updates]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert all(g >= tally.MIN_INTERVAL - 0.3 for g in gaps), gaps  # ≤ 30 edits/min: Tier 3 is 50
+    final = message_text(last_message(fake_slack))
+    assert "50 questions" in final and "15 of 20" in final
+    for i in range(15, 20):
+        assert f"Student {i:02} (1)" in final
+    assert "Student 00" not in final, "students who met the minimum are not named"
+    with session_scope(deps.engine) as session:
+        row = session.get(TallyMessage, 1)
+        assert row is not None and row.rendered_version == row.version == 50
+        assert row.ts and not row.ts.startswith("posting")
+    assert {u.body["ts"] for u in updates} <= {row.ts}
+
+
+def test_two_processes_share_one_message(
+    deps: Deps, db_url: str, client: WebClient, fake_slack: FakeSlack, course: Course, clock: FrozenClock
+) -> None:
+    """Two processes (two engines, two updater registries) post one message and agree on it."""
+    other_engine = make_engine(db_url)
+    other = Deps(engine=other_engine, course=course, clock=clock)
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        bob = add_student(session, "Bob", "bob@example.edu").id
+    assert ada and bob
+
+    def one(i: int) -> None:
+        with session_scope(deps.engine) as session:
+            ask(session, ada if i % 3 else bob)
+        tally.note_question(other if i % 2 else deps, client, 1)
+
+    try:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            list(pool.map(one, range(12)))
+        assert tally.drain(timeout=20)
+    finally:
+        other_engine.dispose()
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    final = message_text(last_message(fake_slack))
+    assert "12 questions" in final and "2 of 2" in final
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_deleted_message_is_posted_again(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        ask(session, ada)
+    first = tally.refresh(deps, client, 1)
+    fake_slack.fail("chat.update", error="message_not_found")
+    with session_scope(deps.engine) as session:
+        ask(session, ada)
+    tally.note_question(deps, client, 1)
+    assert tally.drain(timeout=20)
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 2
+    with session_scope(deps.engine) as session:
+        row = session.get(TallyMessage, 1)
+        assert row is not None and row.ts != first.ts and row.rendered_version == row.version
+    assert "2 questions" in message_text(posts[-1])
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_slack_failure_is_reported_then_retried(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    """refresh tells the TA what Slack said; the updater retries and the tally still lands."""
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        ask(session, ada)
+    fake_slack.fail("chat.postMessage", error="not_in_channel", times=2)
+    with pytest.raises(tally.TallyError, match="not_in_channel"):
+        tally.refresh(deps, client, 1)
+    assert tally.drain(timeout=20)
+    posts = fake_slack.calls_to("chat.postMessage")
+    assert len(posts) == 3 and "1 question" in message_text(posts[-1])
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_rate_limited_update_still_lands(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        ask(session, ada)
+    tally.refresh(deps, client, 1)
+    fake_slack.fail("chat.update", status=429, retry_after=1)
+    with session_scope(deps.engine) as session:
+        ask(session, ada)
+    tally.note_question(deps, client, 1)
+    assert tally.drain(timeout=20)
+    assert "2 questions" in message_text(last_message(fake_slack))
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_final_summary_names_only_shortfalls(
+    deps: Deps, client: WebClient, fake_slack: FakeSlack, clock: FrozenClock
+) -> None:
+    """After the discussion: attendance of both parts, questions, absentees; excused not named."""
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        bob = add_student(session, "Bob", "bob@example.edu").id
+        add_student(session, "Cy", "cy@example.edu", status="dropped")
+        assert ada and bob
+        ask(session, ada)
+        ask(session, ada)
+        session.add(Excuse(student_id=bob, week=1, reason="sick", created_by="U0TA1"))
+    tally.refresh(deps, client, 1)
+    assert "Week 1 question tally" in message_text(last_message(fake_slack))
+    clock.set(local(2021, 9, 23, 15, 5))
+    row = tally.refresh(deps, client, 1, final=True)
+    assert row.final
+    final = message_text(last_message(fake_slack))
+    assert "Week 1 summary" in final and "webinar 0 of 2" in final and "1 excused" in final
+    assert "Absent (not excused):* Ada" in final  # no Zoom data yet: Ada counts as absent
+    assert "Bob" not in final and "Cy" not in final
+    assert "No Zoom attendance" in final and "zoom backfill --week 1" in final
+
+
+def test_note_question_is_cheap(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    """The /ask hot path only bumps a counter; Slack is called in the background."""
+    import time
+
+    fake_slack.delays["chat.postMessage"] = 0.5
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        ask(session, ada)
+    start = time.monotonic()
+    tally.note_question(deps, client, 1)
+    assert time.monotonic() - start < 0.4
+    assert tally.drain(timeout=20)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_touch_only_updates_existing_tallies(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    tally.touch(deps, client, 2)
+    assert tally.drain()
+    assert fake_slack.calls_to("chat.postMessage") == []
+    with session_scope(deps.engine) as session:
+        assert session.get(TallyMessage, 2) is None
