@@ -173,7 +173,11 @@ def _send(deps: Deps, client: WebClient, week: int) -> None:
         )
     text, blocks = tally_message(summary)
     message = _Message(week, channel, ts, text, blocks)
-    sent = _update(deps, client, message) if _posted(ts) else _post(deps, client, message)
+    try:
+        sent = _update(deps, client, message) if _posted(ts) else _post(deps, client, message)
+    finally:
+        with session_scope(deps.engine) as session:
+            store.restart_slot(session=session, week=week, now=utcnow())
     if not sent:
         return
     with session_scope(deps.engine) as session:

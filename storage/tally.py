@@ -150,6 +150,12 @@ def claim_slot(*, session: Session, week: int, now: datetime, interval: float) -
     return _changed(session, stmt)
 
 
+def restart_slot(*, session: Session, week: int, now: datetime) -> None:
+    """Measure the pause from when a send finished, so Slack sees edits `interval` apart."""
+    stmt = update(TallyMessage).where(col(TallyMessage.week) == week, col(TallyMessage.updated_at) < now)
+    session.execute(stmt.values(updated_at=now))
+
+
 def claim_post(*, session: Session, week: int, seen_ts: str | None) -> str | None:
     """Take the right to post the week's first message; returns the claim token, or None."""
     token = f"{POSTING}{time.time():.3f}"

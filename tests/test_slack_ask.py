@@ -52,7 +52,7 @@ def test_ask_stores_replies_posts_and_counts(students: Any) -> None:
     rows = questions(live)
     assert [q.text for q in rows] == ["How do you *version* data? <!channel>", "Second one"]
     assert {q.week for q in rows} == {1} and rows[0].channel_id == "C0CLASS"
-    post = live.slack.wait_for("chat.postMessage", 2)[0].body
+    post = live.slack.wait_for("chat.postMessage", 2, channel="C0QNA")[0].body
     assert post["channel"] == "C0QNA" and post["link_names"] is False and post["parse"] == "none"
     assert "<" not in post["text"] and "&lt;!channel&gt;" in post["text"]
     assert "*Question from Ada Lovelace* (week 1)" in post["text"]
@@ -66,9 +66,9 @@ def test_same_delivery_twice_is_stored_once(students: Any) -> None:
     live.slack.wait_for("response_url", 2)
     assert len(questions(live)) == 1
     assert all("asked 1 question" in c.body["text"] for c in live.slack.calls_to("response_url"))
-    live.slack.wait_for("chat.postMessage")
+    live.slack.wait_for("chat.postMessage", channel="C0QNA")
     time.sleep(0.2)
-    assert len(live.slack.calls_to("chat.postMessage")) == 1
+    assert len(live.slack.calls_to("chat.postMessage", channel="C0QNA")) == 1
 
 
 def test_resolves_by_email_then_remembers(students: Any) -> None:
@@ -194,9 +194,9 @@ TEXT = st.lists(
 @given(text=TEXT.filter(lambda t: t.strip() and len(t) <= 1000))
 def test_any_text_is_stored_exactly_and_posted_without_live_mentions(students: Any, text: str) -> None:
     live = students
-    before = len(live.slack.calls_to("chat.postMessage"))
+    before = len(live.slack.calls_to("chat.postMessage", channel="C0QNA"))
     assert slash(live, "/ask", text, "U0ADA").status_code == 200
-    post = live.slack.wait_for("chat.postMessage", before + 1)[before].body["text"]
+    post = live.slack.wait_for("chat.postMessage", before + 1, channel="C0QNA")[before].body["text"]
     assert questions(live)[-1].text == text
     assert "<" not in post and ">" not in post.replace("\n>", "\n")
     quoted = post.split("\n", 1)[1]

@@ -97,17 +97,19 @@ class FakeSlack(FakeServer):
         self.faults.setdefault(method, []).append(Fault(status, error, retry_after, times))
 
     # -- inspection ---------------------------------------------------------------------
-    def calls_to(self, method: str) -> list[Call]:
-        """Recorded calls of one method (e.g. 'chat.postMessage' or 'response_url')."""
+    def calls_to(self, method: str, channel: str | None = None) -> list[Call]:
+        """Recorded calls of one method (e.g. 'chat.postMessage' or 'response_url'), maybe to one channel."""
         with self.lock:
-            return [c for c in self.calls if c.method == method]
+            return [c for c in self.calls if _matches(c, method, channel)]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
-        """Block until at least `count` calls of `method` arrived; return them."""
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, channel: str | None = None
+    ) -> list[Call]:
+        """Block until at least `count` calls of `method` (to `channel`, if given) arrived; return them."""
         deadline = time.monotonic() + timeout
         with self.changed:
             while True:
-                calls = [c for c in self.calls if c.method == method]
+                calls = [c for c in self.calls if _matches(c, method, channel)]
                 if len(calls) >= count:
                     return calls
                 left = deadline - time.monotonic()
@@ -229,6 +231,10 @@ class _Handler(QuietHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _matches(call: Call, method: str, channel: str | None) -> bool:
+    return call.method == method and (channel is None or call.body.get("channel") == channel)
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
