@@ -18,13 +18,10 @@ from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
 from storage import ta_changes
-from storage.course import Week
+from storage.course import PARTS, Week
 from storage.db import session_scope
 from storage.export import to_csv, to_table
-from storage.identity_links import identity_key, link_identity, normalize_name
 from storage.models import Student
-from storage.presence import UnmatchedPresence
-from storage.queries import normalize_email
 from storage.records import ClassRecord, class_record, student_record
 from storage.tally import summarize_week
 
@@ -155,22 +152,20 @@ def do_match(call: Call) -> Replies:
     """Link a Zoom identity to the mentioned student, for past and future intervals."""
     identity = call.cmd.identity or ""
     student = call.student()
-    if student is None:
+    if student is None or student.id is None:
         return [views.not_on_roster(call.cmd.user_id or "")]
-    minutes = [u for u in call.record().unmatched if _same_identity(identity, u)]
+    minutes = sorted(
+        (u for u in call.record().unmatched if ta_changes.same_identity(identity, u.name, u.email)),
+        key=lambda u: (u.week, PARTS.index(u.part)),
+    )
     with session_scope(call.deps.engine) as session:
-        result = link_identity(session=session, identity=identity, student=student, ta_user_id=call.user_id)
-        moved = session.get(Student, result.previous_student_id) if result.previous_student_id else None
+        match = ta_changes.match_identity(
+            session=session, identity=identity, student_id=student.id, ta_user_id=call.user_id
+        )
+        moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
     for week in sorted({u.week for u in minutes}):
         tally.touch(call.deps, call.client, week)
     return [views.matched(identity, student.name, minutes, moved.name if moved else None)]
-
-
-def _same_identity(identity: str, u: UnmatchedPresence) -> bool:
-    kind, value = identity_key(identity)
-    if kind == "email":
-        return bool(u.email) and normalize_email(u.email) == value
-    return normalize_name(u.name) == value
 
 
 def do_excuse(call: Call) -> Replies:

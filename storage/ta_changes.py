@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session, select
 
-from storage.models import Excuse, RecordingLink, utcnow
+from storage.models import Excuse, IdentityLink, RecordingLink, utcnow
+from storage.presence import LinkResult, link_identity, normalize_link, normalize_name
 from storage.queries import record_ta_action
 
 
@@ -58,3 +61,44 @@ def set_recording(*, session: Session, week: int, url: str, ta_user_id: str) -> 
     record_ta_action(session=session, ta_user_id=ta_user_id, action="recording", detail=detail)
     session.flush()
     return link
+
+
+@dataclass(frozen=True)
+class Match:
+    """A TA's match: the links stored, and who the typed identity belonged to before."""
+
+    result: LinkResult
+    previous_student_id: int | None
+
+
+def is_email(identity: str) -> bool:
+    """How `link_identity` tells an email from a display name."""
+    text = identity.strip()
+    return "@" in text and not any(ch.isspace() for ch in text)
+
+
+def same_identity(identity: str, name: str, email: str) -> bool:
+    """Whether a Zoom participant (name, email) is the identity a TA typed."""
+    if is_email(identity):
+        return bool(email) and email.strip().lower() == identity.strip().lower()
+    return normalize_name(name) == normalize_name(identity)
+
+
+def match_identity(*, session: Session, identity: str, student_id: int, ta_user_id: str) -> Match:
+    """Link a Zoom name or email to a student (past and future intervals count), with an audit row."""
+    kind = "email" if is_email(identity) else "name"
+    stmt = select(IdentityLink).where(
+        IdentityLink.kind == kind, IdentityLink.value == normalize_link(kind, identity)
+    )
+    before = session.exec(stmt).first()
+    previous = before.student_id if before is not None and before.student_id != student_id else None
+    result = link_identity(session=session, identity=identity, student_id=student_id, created_by=ta_user_id)
+    detail: dict[str, object] = {
+        "identity": identity,
+        "student_id": student_id,
+        "links": [list(link) for link in result.links],
+    }
+    if previous is not None:
+        detail["previous_student_id"] = previous
+    record_ta_action(session=session, ta_user_id=ta_user_id, action="match", detail=detail)
+    return Match(result, previous)

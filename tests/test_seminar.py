@@ -10,13 +10,15 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from handlers.tally import drain
 from storage.db import session_scope
 from storage.export import to_table
 from storage.models import Excuse, IdentityLink, Question, RecordingLink, TaAction, TallyMessage
 from storage.records import class_record
 from tests.conftest import Live
-from tests.factories import add_student
+from tests.factories import add_student, local
 from tests.signing import slack_headers, slash_body
+from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, post, visit
 
 
 def seminar(live: Live, text: str, user: str = "U0TA1") -> httpx.Response:
@@ -147,7 +149,7 @@ def test_match_by_name_and_email(live: Live) -> None:
     replies(live, 3)
     with session_scope(live.runtime.engine) as session:
         links = {(ln.kind, ln.value): ln.student_id for ln in session.exec(select(IdentityLink)).all()}
-    assert links == {("name", "jane z"): bob, ("email", "jz@gmail.com"): ada}
+    assert links == {("name", "janez"): bob, ("email", "jz@gmail.com"): ada}
     assert [json.loads(a.detail).get("previous_student_id") for a in audit(live)] == [None, ada, None]
 
 
@@ -277,3 +279,63 @@ def test_export_upload_refused(live: Live) -> None:
     seminar(live, "export 1")
     reply = replies(live)[0]["text"]
     assert "Couldn't upload the export" in reply and "/invite @seminar-bot" in reply
+
+
+def zoom_week1(live: Live) -> None:
+    """Week 1 on Zoom: Ada by email; Bob only as an unmatched "Bobby's iPad"."""
+
+    def w(action: str, h: int, m: int, **who: str) -> dict[str, Any]:
+        return visit("webinar", action, WEBINAR_ID, "W1==", local(2021, 9, 23, h, m), **who)
+
+    def d(action: str, h: int, m: int, **who: str) -> dict[str, Any]:
+        return visit("meeting", action, DISCUSSION_ID, "D1==", local(2021, 9, 23, h, m), **who)
+
+    ada = {"user_id": "101", "name": "Ada Lovelace", "email": "ada@example.edu"}
+    ipad = {"user_id": "301", "name": "Bobby's  iPad"}
+    for body in (
+        w("participant_joined", 13, 30, **ada),
+        w("participant_left", 14, 30, **ada),
+        d("participant_joined", 14, 30, **ada),
+        d("participant_left", 15, 0, **ada),
+        w("participant_joined", 13, 30, **ipad),
+        w("participant_left", 14, 30, **ipad),
+        d("participant_joined", 14, 30, **ipad),
+        d("participant_left", 15, 0, **ipad),
+    ):
+        assert post(live.http, body).status_code == 200
+
+
+def test_unmatched_then_match_updates_report_and_summary(live: Live) -> None:
+    ada, bob = add_class(live)
+    with session_scope(live.runtime.engine) as session:
+        for i in range(2):
+            session.add(Question(student_id=ada, week=1, text="q", dedup_key=f"a{i}"))
+            session.add(Question(student_id=bob, week=1, text="q", dedup_key=f"b{i}"))
+    zoom_week1(live)
+    live.clock.set(local(2021, 9, 23, 15, 5))
+
+    seminar(live, "unmatched w1")
+    listed = all_text(replies(live)[0])
+    assert "webinar · 60 min · Bobby's  iPad" in listed and "discussion · 30 min" in listed
+    seminar(live, "tally 1")
+    replies(live, 2)
+    summary = all_text(live.slack.calls_to("chat.postMessage", channel="C0TAS")[-1].body)
+    assert (
+        "Week 1 summary" in summary and "Bobby's  iPad" in summary and "Absent (not excused):* Bob" in summary
+    )
+
+    seminar(live, "match bobby's ipad <@U0BOB|bob>")
+    matched = replies(live, 3)[2]["text"]
+    assert "to *Bob Babbage*" in matched and "week 1 webinar 60 min, week 1 discussion 30 min" in matched
+    assert drain()
+    final = all_text(live.slack.calls_to("chat.update", channel="C0TAS")[-1].body)
+    assert "webinar 2 of 2" in final and "discussion 2 of 2" in final and "Everyone attended" in final
+    assert "Bobby" not in final
+    with session_scope(live.runtime.engine) as session:
+        record = class_record(session=session, course=live.runtime.course, now=live.clock())
+    bob_week = next(r for r in record.students if r.student.id == bob).weeks[0]
+    assert (bob_week.webinar_minutes, bob_week.discussion_minutes, bob_week.absent) == (60, 30, False)
+    seminar(live, "unmatched")
+    assert "Every Zoom participant in any week is matched" in replies(live, 4)[3]["text"]
+    [match] = [a for a in audit(live) if a.action == "match"]
+    assert json.loads(match.detail)["identity"] == "bobby's ipad" and match.ta_user_id == "U0TA1"
