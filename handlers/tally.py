@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 MIN_INTERVAL = 2.0  # seconds between edits of one week's message
 POST_LEASE = 60.0  # a `posting:` claim older than this belongs to a dead process
 MAX_FAILURES = 4
+FINAL_WINDOW = timedelta(days=1)  # how long after /ask closes a missed summary is still posted
 LOST_MESSAGE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 
 
@@ -85,6 +87,27 @@ def refresh(
         if time.monotonic() > deadline:
             raise TallyError("timed out waiting for Slack")
         time.sleep(0.05)
+
+
+def finalize_ended(deps: Deps, client: WebClient, now: datetime) -> list[int]:
+    """Turn each week's tally into its final summary once /ask has closed (for the scheduler's tick).
+
+    Cheap when nothing is due (calendar only); a week is finalised once, within a day of its end,
+    even if nobody asked a question (the summary still reports attendance).
+    """
+    weeks = [w.number for w in deps.course.weeks if w.ask_window.end <= now < w.ask_window.end + FINAL_WINDOW]
+    if not weeks:
+        return []
+    with session_scope(deps.engine) as session:
+        finished = {w for w in weeks if (row := store.get(session=session, week=w)) is not None and row.final}
+    done = []
+    for week in (w for w in weeks if w not in finished):
+        try:
+            refresh(deps, client, week, final=True)
+            done.append(week)
+        except TallyError as error:
+            logger.warning("could not post week %s's summary: %s", week, error)
+    return done
 
 
 class TallyError(Exception):

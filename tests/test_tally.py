@@ -221,3 +221,26 @@ def test_touch_only_updates_existing_tallies(deps: Deps, client: WebClient, fake
     assert fake_slack.calls_to("chat.postMessage") == []
     with session_scope(deps.engine) as session:
         assert session.get(TallyMessage, 2) is None
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_finalize_ended_posts_each_summary_once(
+    deps: Deps, client: WebClient, fake_slack: FakeSlack, clock: FrozenClock
+) -> None:
+    """The scheduler hook: once /ask closes the tally becomes the summary, once, even without questions."""
+    with session_scope(deps.engine) as session:
+        add_student(session, "Ada", "ada@example.edu")
+
+    def at(*when: int) -> list[int]:
+        clock.set(local(2021, *when))
+        return tally.finalize_ended(deps, client, clock())
+
+    assert at(9, 23, 15, 10) == []  # /ask is still open
+    assert at(9, 23, 15, 15) == [1]
+    assert at(9, 23, 18, 0) == []
+    assert at(9, 25, 12, 0) == []  # too late for week 1, too early for week 2
+    [post] = fake_slack.calls_to("chat.postMessage", channel="C0TAS")
+    assert "Week 1 summary" in message_text(post) and "Absent (not excused):* Ada" in message_text(post)
+    with session_scope(deps.engine) as session:
+        row = session.get(TallyMessage, 1)
+        assert row is not None and row.final
