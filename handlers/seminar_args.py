@@ -13,7 +13,7 @@ USAGE = {
     "report": "/seminar report [week]",
     "export": "/seminar export [week]",
     "unmatched": "/seminar unmatched [week]",
-    "match": '/seminar match "zoom name" @student   or   /seminar match zoom@email @student',
+    "match": '/seminar match "zoom name or email" @student',
     "excuse": "/seminar excuse @student <week> [reason]",
     "unexcuse": "/seminar unexcuse @student <week>",
     "recording": "/seminar recording <week> <https://…>",

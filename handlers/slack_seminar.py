@@ -113,6 +113,8 @@ def do_tally(call: Call) -> Replies:
 def do_report(call: Call) -> Replies:
     """The class table (or one week's detail), only for the TA who asked."""
     record, week = call.record(), call.cmd.week
+    if not record.students:
+        return [views.ephemeral(views.NO_STUDENTS)]
     title = f"Week {week} report" if week else "Class report"
     local = call.deps.course.local(record.generated_at)
     note = f"{len(record.students)} students · as of {local:%a %b %d %H:%M} · full data: /seminar export"
@@ -123,6 +125,8 @@ def do_export(call: Call) -> Replies:
     """Upload the CSV of the class to the TA channel."""
     deps, week = call.deps, call.cmd.week
     record = call.record()
+    if not record.students:
+        return [views.ephemeral(views.NO_STUDENTS)]
     content = to_csv(record, week)
     stamp = deps.course.local(record.generated_at)
     filename = f"seminar-report{f'-week{week}' if week else ''}-{stamp:%Y%m%d-%H%M}.csv"

@@ -274,7 +274,15 @@ def rows_to_report(rows: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def test_empty_roster(live: Live) -> None:
+    for i, text in enumerate(("report", "export"), start=1):
+        seminar(live, text)
+        assert "No students on the roster yet" in replies(live, i)[-1]["text"]
+    assert live.slack.calls_to("files.getUploadURLExternal") == []
+
+
 def test_export_upload_refused(live: Live) -> None:
+    add_class(live)
     live.slack.fail("files.getUploadURLExternal", error="not_in_channel")
     seminar(live, "export 1")
     reply = replies(live)[0]["text"]

@@ -21,12 +21,14 @@ NOT_A_TA = (
     "Sorry, `/seminar` is only for the course's TAs. Students can use `/ask`, `/reflect` and `/standing`."
 )
 
+NO_STUDENTS = "No students on the roster yet. Import it with `seminar-bot roster import roster.csv`."
+
 HELP = """*`/seminar` — TA tools* (replies are visible only to you)
 • `{tally}` — post or refresh the week's question tally in {channel}
 • `{report}` — the class table; with a week, that week's detail
-• `{export}` — upload the class CSV (spec fields + standing) to {channel}
+• `{export}` — upload the class CSV (every student and week, excuse reasons, standing) to {channel}
 • `{unmatched}` — Zoom participants not matched to a student, with minutes
-• `{match}` — count that Zoom identity's past and future minutes for the student
+• `{match}` — count that Zoom name's (or email's) past and future minutes for the student
 • `{excuse}` — excuse a week; the reason shows in the report and export
 • `{unexcuse}` — withdraw an excuse
 • `{recording}` — set a week's recording link (absent students are sent it)

@@ -21,7 +21,7 @@ def tally_message(s: WeekSummary) -> tuple[str, list[dict[str, Any]]]:
 def live_text(s: WeekSummary) -> str:
     """The one-line fallback of the live tally."""
     return (
-        f"Week {s.week.number} questions: {_n(s.questions, 'question')}; "
+        f"Week {s.week.number} tally: {_n(s.questions, 'question')}; "
         f"{s.met} of {s.considered} present met the minimum of {s.min_questions}."
     )
 
