@@ -99,7 +99,7 @@ def finalize_ended(deps: Deps, client: WebClient, now: datetime) -> list[int]:
     if not weeks:
         return []
     with session_scope(deps.engine) as session:
-        finished = {w for w in weeks if (row := store.get(session=session, week=w)) is not None and row.final}
+        finished = {w for w in weeks if _summary_sent(store.get(session=session, week=w))}
     done = []
     for week in (w for w in weeks if w not in finished):
         try:
@@ -250,6 +250,11 @@ def _update(deps: Deps, client: WebClient, m: _Message) -> bool:
             store.set_ts(session=session, week=m.week, old=m.ts, new=None)
         return False
     return True
+
+
+def _summary_sent(row: TallyMessage | None) -> bool:
+    """The week's message is final and shows its latest state."""
+    return row is not None and row.final and row.rendered_version >= row.version and _posted(row.ts)
 
 
 def _posted(ts: str | None) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -201,8 +202,6 @@ def test_final_summary_names_only_shortfalls(
 
 def test_note_question_is_cheap(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
     """The /ask hot path only bumps a counter; Slack is called in the background."""
-    import time
-
     fake_slack.delays["chat.postMessage"] = 0.5
     with session_scope(deps.engine) as session:
         ada = add_student(session, "Ada", "ada@example.edu").id
@@ -236,11 +235,31 @@ def test_finalize_ended_posts_each_summary_once(
         return tally.finalize_ended(deps, client, clock())
 
     assert at(9, 23, 15, 10) == []  # /ask is still open
-    assert at(9, 23, 15, 15) == [1]
+    fake_slack.fail("chat.postMessage", error="channel_not_found", times=4)
+    assert at(9, 23, 15, 15) == []  # Slack refused: tried again at the next tick
+    assert tally.drain()
+    assert at(9, 23, 15, 16) == [1]
     assert at(9, 23, 18, 0) == []
     assert at(9, 25, 12, 0) == []  # too late for week 1, too early for week 2
-    [post] = fake_slack.calls_to("chat.postMessage", channel="C0TAS")
+    post = fake_slack.calls_to("chat.postMessage", channel="C0TAS")[-1]
     assert "Week 1 summary" in message_text(post) and "Absent (not excused):* Ada" in message_text(post)
     with session_scope(deps.engine) as session:
         row = session.get(TallyMessage, 1)
         assert row is not None and row.final
+
+
+@pytest.mark.usefixtures("fast_edits")
+def test_a_dead_posters_claim_expires(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
+    """A process that died mid-post leaves `posting:<time>`; after the lease another one posts."""
+    with session_scope(deps.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        ask(session, ada)
+        session.add(TallyMessage(week=1, channel="C0TAS", ts=f"posting:{time.time() - 3600:.3f}", version=1))
+    tally.note_question(deps, client, 1)
+    assert tally.drain(timeout=20)
+    [post] = fake_slack.calls_to("chat.postMessage", channel="C0TAS")
+    assert "1 question" in message_text(post)
+    with session_scope(deps.engine) as session:
+        row = session.get(TallyMessage, 1)
+        assert row is not None and row.ts and not row.ts.startswith("posting") and row.version == 2
