@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 MIN_INTERVAL = 2.0  # seconds between edits of one week's message
 POST_LEASE = 60.0  # a `posting:` claim older than this belongs to a dead process
 MAX_FAILURES = 4
+RETRY_BASE = 0.25  # seconds; doubled after each failed attempt
 FINAL_WINDOW = timedelta(days=1)  # how long after /ask closes a missed summary is still posted
 LOST_MESSAGE = {"message_not_found", "cant_update_message", "edit_window_closed"}
 
@@ -159,7 +160,7 @@ def _run(key: tuple[int, int], week: int, updater: _Updater) -> None:
             logger.warning("week %s tally update failed (%s)", week, updater.error, exc_info=True)
             if failures < MAX_FAILURES:
                 updater.pending = True
-                time.sleep(min(8.0, 0.25 * 2**failures))
+                time.sleep(min(8.0, RETRY_BASE * 2**failures))
             else:
                 logger.error("giving up on week %s's tally until the next question", week)
 

@@ -8,8 +8,10 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
+from handlers import tally
 from handlers.tally import drain
 from storage.db import session_scope
 from storage.export import to_table
@@ -208,6 +210,14 @@ def test_tally_command(live: Live) -> None:
     assert "Week 5's session is on Thu Oct 21" in replies(live, 2)[1]["text"]
 
 
+@pytest.fixture
+def fast_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about what is said, not Slack's pacing: don't wait its interval."""
+    monkeypatch.setattr(tally, "MIN_INTERVAL", 0.2)
+    monkeypatch.setattr(tally, "RETRY_BASE", 0.02)
+
+
+@pytest.mark.usefixtures("fast_edits")
 def test_tally_when_bot_is_not_in_channel(live: Live) -> None:
     live.slack.fail("chat.postMessage", error="not_in_channel")
     seminar(live, "tally 1")
@@ -313,6 +323,7 @@ def zoom_week1(live: Live) -> None:
         assert post(live.http, body).status_code == 200
 
 
+@pytest.mark.usefixtures("fast_edits")
 def test_unmatched_then_match_updates_report_and_summary(live: Live) -> None:
     ada, bob = add_class(live)
     with session_scope(live.runtime.engine) as session:

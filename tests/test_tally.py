@@ -37,8 +37,9 @@ def client(settings: Settings) -> WebClient:
 
 @pytest.fixture
 def fast_edits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests about what is sent (not how often) needn't wait Slack's pacing interval."""
+    """Tests about what is sent (not how often) needn't wait Slack's pacing or retry back-off."""
     monkeypatch.setattr(tally, "MIN_INTERVAL", 0.2)
+    monkeypatch.setattr(tally, "RETRY_BASE", 0.02)
 
 
 def ask(session: Session, student_id: int, week: int = 1) -> None:
@@ -98,6 +99,7 @@ def test_burst_of_50_questions(deps: Deps, client: WebClient, fake_slack: FakeSl
     assert {u.body["ts"] for u in updates} <= {row.ts}
 
 
+@pytest.mark.usefixtures("fast_edits")
 def test_two_processes_share_one_message(
     deps: Deps, db_url: str, client: WebClient, fake_slack: FakeSlack, course: Course, clock: FrozenClock
 ) -> None:
