@@ -1,0 +1,63 @@
+"""Slack down, then answering 5xx, then back: scheduled prompts wait in the outbox and each is sent once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from handlers.due import PROMPT
+from storage.course import Course
+from storage.db import session_scope
+from storage.models import Excuse, utcnow
+from tests.factories import local
+from tests.fakes.slack_api import FakeSlack
+from tests.process import free_port
+from tests.scheduling import class_of, dms, outbox_rows, posts, run
+
+WEEK1_END = local(2021, 9, 23, 15, 0)
+
+
+def excuse(session: Session, ids: list[int | None]) -> None:
+    """Excused for week 1, so the reflection prompt is the only message due."""
+    for sid in ids:
+        assert sid is not None
+        session.add(Excuse(student_id=sid, week=1, reason="-", created_by="U0TA1"))
+
+
+def test_slack_down_then_5xx_then_back_sends_every_prompt_once(
+    runtime: Runtime, course: Course, settings: Settings, fake_slack: FakeSlack
+) -> None:
+    db: Engine = runtime.engine
+    wall = utcnow()
+    first = class_of(db, 1, prefix="A")
+    with session_scope(db) as session:
+        excuse(session, [s.id for s in first])
+
+    down = settings.model_copy(update={"slack_api_url": f"http://127.0.0.1:{free_port()}/api/"})
+    summary = run(db, course, down, WEEK1_END, wall=wall)  # connection refused (after the client's retries)
+    assert (
+        summary.sent == {} and len(summary.retrying) == 1 and "cannot reach Slack" in summary.retrying[0][1]
+    )
+
+    more = class_of(db, 2, prefix="B")
+    with session_scope(db) as session:
+        excuse(session, [s.id for s in more])
+    fake_slack.fail("chat.postMessage", status=502, times=10)
+    summary = run(db, course, settings, WEEK1_END + timedelta(minutes=2), wall=wall + timedelta(minutes=2))
+    assert summary.sent == {} and len(summary.retrying) == 3 and all("502" in e for _, e in summary.retrying)
+    assert {r.status for r in outbox_rows(db).values()} == {"claimed"}
+
+    fake_slack.reset()
+    later = wall + timedelta(minutes=10)
+    summary = run(db, course, settings, WEEK1_END + timedelta(minutes=10), wall=later)
+    assert dms(summary) == {PROMPT: 3} and summary.ok
+    assert sorted(c.body["channel"] for c in posts(fake_slack)) == sorted(
+        str(s.slack_user_id) for s in [*first, *more]
+    )
+    assert {r.status for r in outbox_rows(db).values()} == {"sent"}
+    again = run(db, course, settings, WEEK1_END + timedelta(minutes=30), wall=later + timedelta(minutes=20))
+    assert again.due == 0 and len(posts(fake_slack)) == 3  # nothing twice
