@@ -17,7 +17,8 @@ from typing import Any
 
 from handlers import Deps
 from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
-from storage.zoom_store import store_event
+from storage.models import ZoomEvent
+from storage.zoom_store import store_event, store_event_async
 
 logger = logging.getLogger(__name__)
 
@@ -30,15 +31,15 @@ class WebhookReply:
     body: dict[str, Any]
 
 
-def receive(
+def check(
     deps: Deps,
     secret: str,
     headers: Mapping[str, str],
     raw: bytes,
     *,
     wall_clock: Callable[[], float] = time.time,
-) -> WebhookReply:
-    """Handle one delivery: 401 unsigned, 400 unusable, 200 once durably stored."""
+) -> WebhookReply | ZoomEvent:
+    """Everything but storage: the reply for a delivery we answer at once, or the row to store."""
     problem = signature_problem(secret, headers, raw, wall_clock())
     if problem:
         logger.warning("Zoom webhook refused (401): %s", problem)
@@ -53,10 +54,35 @@ def receive(
     try:
         if payload.get("event") == "endpoint.url_validation":
             return WebhookReply(200, url_validation(secret, payload))
-        row = event_row(payload, text, deps.clock())
+        return event_row(payload, text, deps.clock())
     except BadEvent as exc:
         return _bad(str(exc))
-    added = store_event(deps.engine, row)
+
+
+def receive(
+    deps: Deps,
+    secret: str,
+    headers: Mapping[str, str],
+    raw: bytes,
+    *,
+    wall_clock: Callable[[], float] = time.time,
+) -> WebhookReply:
+    """Handle one delivery: 401 unsigned, 400 unusable, 200 once durably stored."""
+    outcome = check(deps, secret, headers, raw, wall_clock=wall_clock)
+    if isinstance(outcome, WebhookReply):
+        return outcome
+    return _stored(store_event(deps.engine, outcome))
+
+
+async def receive_async(deps: Deps, secret: str, headers: Mapping[str, str], raw: bytes) -> WebhookReply:
+    """`receive` for the event loop: checks inline, then waits for the group commit without a thread."""
+    outcome = check(deps, secret, headers, raw)
+    if isinstance(outcome, WebhookReply):
+        return outcome
+    return _stored(await store_event_async(deps.engine, outcome))
+
+
+def _stored(added: bool) -> WebhookReply:
     return WebhookReply(200, {"ok": True, "duplicate": not added})
 
 

@@ -6,10 +6,14 @@ them leads the next batch. Every caller returns only once its own item is commit
 what stopped it, so a webhook can still acknowledge only what is durable. A batch that fails is
 retried one item at a time, so one bad row fails alone. No background thread: nothing to start
 or stop, and an idle engine costs nothing.
+
+`submit_async` does the same for callers on an event loop: they wait without holding a thread,
+and one worker thread per batch does the writing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -59,6 +63,14 @@ class _Lane(Generic[T, R]):
     leading: bool = False
 
 
+@dataclass
+class _AsyncLane(Generic[T, R]):
+    """One engine's waiting callers on one event loop, and the task writing for them."""
+
+    pending: list[tuple[T, asyncio.Future[R]]] = field(default_factory=list)
+    writer: asyncio.Task[None] | None = None
+
+
 class GroupCommit(Generic[T, R]):
     """Write items in shared transactions, one lane per engine; see the module docstring."""
 
@@ -66,6 +78,9 @@ class GroupCommit(Generic[T, R]):
         self.write = write
         self.max_batch = max_batch
         self._lanes: weakref.WeakKeyDictionary[Engine, _Lane[T, R]] = weakref.WeakKeyDictionary()
+        self._async_lanes: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Engine, _AsyncLane[T, R]]
+        ] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def submit(self, engine: Engine, item: T) -> R:
@@ -82,6 +97,42 @@ class GroupCommit(Generic[T, R]):
                 return entry.outcome()
         self._lead(engine, lane)
         return entry.outcome()
+
+    async def submit_async(self, engine: Engine, item: T) -> R:
+        """`submit` for an event loop: the caller waits without a thread until its item is committed."""
+        loop = asyncio.get_running_loop()
+        lane = self._async_lanes.setdefault(loop, weakref.WeakKeyDictionary()).setdefault(
+            engine, _AsyncLane()
+        )
+        done: asyncio.Future[R] = loop.create_future()
+        lane.pending.append((item, done))
+        if lane.writer is None:
+            lane.writer = loop.create_task(self._drain(engine, lane))
+        return await done
+
+    async def _drain(self, engine: Engine, lane: _AsyncLane[T, R]) -> None:
+        """Write batches in a worker thread until nobody waits; hand each caller its outcome."""
+        try:
+            while lane.pending:
+                batch, lane.pending = lane.pending[: self.max_batch], lane.pending[self.max_batch :]
+                entries = [_Entry[T, R](item) for item, _ in batch]
+                try:
+                    await asyncio.to_thread(self._write_batch, engine, entries)
+                except BaseException as exc:  # cancelled at shutdown: nobody may wait forever
+                    for _, done in batch + lane.pending:
+                        if not done.done():
+                            done.set_exception(RuntimeError(f"the group commit was interrupted: {exc!r}"))
+                    lane.pending.clear()
+                    raise
+                for (_, done), entry in zip(batch, entries, strict=True):
+                    if done.done():  # the caller went away; its row is committed all the same
+                        continue
+                    if entry.error is not None:
+                        done.set_exception(entry.error)
+                    else:
+                        done.set_result(entry.outcome())
+        finally:
+            lane.writer = None
 
     def _lane(self, engine: Engine) -> _Lane[T, R]:
         with self._lock:

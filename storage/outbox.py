@@ -193,12 +193,16 @@ def wake_marks(*, session: Session) -> tuple[object, ...]:
     and recording links. Reflections, excuses, watched recordings and Zoom data only ever
     remove work, and the calendar's own boundaries are checked separately.
     """
-    students = session.connection().execute(
-        sa_select(func.count(), func.max(Student.updated_at), func.max(Student.id))
-    ).one()
-    links = session.connection().execute(
-        sa_select(func.count(), func.max(RecordingLink.set_at), func.max(RecordingLink.url))
-    ).one()
+    students = (
+        session.connection()
+        .execute(sa_select(func.count(), func.max(Student.updated_at), func.max(Student.id)))
+        .one()
+    )
+    links = (
+        session.connection()
+        .execute(sa_select(func.count(), func.max(RecordingLink.set_at), func.max(RecordingLink.url)))
+        .one()
+    )
     return (*students, *links)
 
 

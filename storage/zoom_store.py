@@ -89,6 +89,11 @@ def store_event(engine: Engine, row: ZoomEvent) -> bool:
     return _WEBHOOK_WRITES.submit(engine, row)
 
 
+async def store_event_async(engine: Engine, row: ZoomEvent) -> bool:
+    """`store_event` for the web layer's event loop: waits for the commit without holding a thread."""
+    return await _WEBHOOK_WRITES.submit_async(engine, row)
+
+
 def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:
     """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out)."""
     ids = [*zoom_ids, ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -105,3 +106,17 @@ def test_every_good_item_once_every_bad_item_refused(
     after = stored(sqlite_engine)[before:]
     assert sorted(after) == sorted(i for i in items if i.startswith("ok"))
     assert all(isinstance(results[i], ValueError) == i.startswith("bad") for i in items)
+
+
+def test_async_callers_share_commits_and_a_bad_item_fails_alone(engine: Engine) -> None:
+    writer = Recorder()
+    group: GroupCommit[str, int] = GroupCommit(writer)
+    items = [f"ok-{n}" for n in range(100)] + ["bad-1"]
+
+    async def all_at_once() -> list[object]:
+        return await asyncio.gather(*(group.submit_async(engine, i) for i in items), return_exceptions=True)
+
+    results = dict(zip(items, asyncio.run(all_at_once()), strict=True))
+    assert isinstance(results.pop("bad-1"), ValueError)
+    assert sorted(stored(engine)) == sorted(results) and len(set(results.values())) == 100
+    assert writer.batches[0] == len(items)  # all in one transaction; it failed, so then one by one
