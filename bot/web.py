@@ -18,11 +18,12 @@ from bot.app import build_slack_app
 from bot.config import SLACK_HOWTO, ZOOM_WEBHOOK_HOWTO
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from handlers import zoom_webhook
+from handlers import tally, zoom_webhook
 from storage.db import ping
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
+SHUTDOWN_DRAIN_SECONDS = 10.0
 
 
 class BodyTooLarge(Exception):
@@ -104,6 +105,7 @@ def create_app(
         finally:
             if scheduler:
                 await scheduler.stop()
+            await run_in_threadpool(tally.drain, SHUTDOWN_DRAIN_SECONDS)  # the last tally edit lands
 
     return Starlette(
         routes=[

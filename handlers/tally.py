@@ -70,9 +70,8 @@ def refresh(
 ) -> TallyMessage:
     """Post or update the week's tally now (`final`: as the week's summary) and wait for it.
 
-    The scheduler calls `refresh(deps, client, week, final=True)` after the discussion ends;
-    `/seminar tally` calls it too. Raises TallyError when Slack refused or time ran out (the
-    background updater keeps retrying a few times either way).
+    `/seminar tally` and `finalize_ended` call it. Raises TallyError when Slack refused or time
+    ran out (the background updater keeps retrying a few times either way).
     """
     with session_scope(deps.engine) as session:
         version = store.bump(session=session, week=week, channel=deps.course.ta_channel, final=final)
@@ -94,7 +93,8 @@ def finalize_ended(deps: Deps, client: WebClient, now: datetime) -> list[int]:
     """Turn each week's tally into its final summary once /ask has closed (for the scheduler's tick).
 
     Cheap when nothing is due (calendar only); a week is finalised once, within a day of its end,
-    even if nobody asked a question (the summary still reports attendance).
+    even if nobody asked a question (the summary still reports attendance). The summary itself
+    is computed at `deps.clock()`, like every tally.
     """
     weeks = [w.number for w in deps.course.weeks if w.ask_window.end <= now < w.ask_window.end + FINAL_WINDOW]
     if not weeks:

@@ -1,14 +1,19 @@
-"""A burst of 50 real /ask requests: one tally message, edits within Slack's limits, the last state shown."""
+"""The tally through the running app: a burst of 50 real /ask requests, and a graceful shutdown."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.app import build_slack_app, make_web_client
+from bot.runtime import Runtime
+from bot.web import create_app
 from handlers import tally
 from storage.db import session_scope
-from storage.models import TallyMessage
+from storage.models import Question, TallyMessage
 from tests.conftest import Live
 from tests.factories import add_student
+from tests.fakes.slack_api import FakeSlack
+from tests.live import LiveServer
 from tests.send import slash
 from tests.test_tally import message_text
 
@@ -40,3 +45,16 @@ def test_burst_of_50_asks_through_slack(live: Live) -> None:
     with session_scope(live.runtime.engine) as session:
         row = session.get(TallyMessage, 1)
         assert row is not None and row.version == row.rendered_version == 50
+
+
+def test_shutdown_waits_for_the_last_tally_edit(runtime: Runtime, fake_slack: FakeSlack) -> None:
+    client = make_web_client(runtime.settings)
+    app = create_app(runtime, slack_app=build_slack_app(runtime.settings, runtime.deps, client))
+    with session_scope(runtime.engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu").id
+        assert ada
+        session.add(Question(student_id=ada, week=1, text="q", dedup_key="q1"))
+    fake_slack.delays["chat.postMessage"] = 0.5
+    with LiveServer(app):
+        tally.note_question(runtime.deps, client, 1)
+    assert len(fake_slack.calls_to("chat.postMessage", channel="C0TAS")) == 1
