@@ -67,7 +67,7 @@ HINTS = {
 # minimum at 20/s and 1.16x at 60/s, nothing lost either way.
 MAX_PER_SECOND = 60.0
 
-Outcome = Literal["sent", "rate_limited", "transient", "permanent", "config"]
+Outcome = Literal["sent", "rate_limited", "transient", "unreachable", "permanent", "config"]
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def post(client: WebClient, channel: str, message: Message) -> Delivery:
     except SlackApiError as exc:
         return _classify(exc)
     except (SlackClientError, OSError) as exc:
-        return Delivery("transient", error=f"cannot reach Slack: {type(exc).__name__}")
+        return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
     return Delivery("sent", channel=response.get("channel"), ts=response.get("ts"))
 
 

@@ -3,7 +3,8 @@
 Each message is claimed in the outbox right before it is posted, then marked sent with
 Slack's ts; a runner that loses the claim skips it. Transient failures (5xx, network, too
 many 429s) are handed back for a later run; permanent ones (the user can't be reached) are
-marked failed; an app-level refusal (bad token, Messages tab off) stops the run, losing nothing.
+marked failed; an app-level refusal (bad token, Messages tab off) or Slack being unreachable
+stops the run, losing nothing.
 """
 
 from __future__ import annotations
@@ -139,6 +140,8 @@ def _deliver(run: _Run, item: Outgoing) -> None:
         target.append((item.label, result.error))
         if result.outcome == "config":
             run.summary.stopped = f"Slack refused the app itself: {result.error}"
+        elif result.outcome == "unreachable":  # each further post would wait out the same timeouts
+            run.summary.stopped = f"{result.error}; the rest waits for the next run"
 
 
 def _record_sent(run: _Run, key: str, result: Delivery) -> None:

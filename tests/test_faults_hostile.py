@@ -20,7 +20,7 @@ from tests.factories import add_student
 from tests.signing import payload_body, slack_headers, slash_body, zoom_headers
 
 FUZZ = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
