@@ -1,9 +1,12 @@
-"""Slack down, then answering 5xx, then back: scheduled prompts wait in the outbox and each is sent once."""
+"""Slack down, 5xx or slow: scheduled prompts wait in the outbox and are sent once; acks never wait."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -13,12 +16,15 @@ from handlers.due import PROMPT
 from storage.course import Course
 from storage.db import session_scope
 from storage.models import Excuse, utcnow
-from tests.factories import local
+from tests.conftest import Live
+from tests.factories import add_student, local
 from tests.fakes.slack_api import FakeSlack
 from tests.process import free_port
 from tests.scheduling import class_of, dms, outbox_rows, posts, run
+from tests.signing import slack_headers, slash_body
 
 WEEK1_END = local(2021, 9, 23, 15, 0)
+BURST = 60
 
 
 def excuse(session: Session, ids: list[int | None]) -> None:
@@ -60,3 +66,30 @@ def test_slack_down_then_5xx_then_back_sends_every_prompt_once(
     assert {r.status for r in outbox_rows(db).values()} == {"sent"}
     again = run(db, course, settings, WEEK1_END + timedelta(minutes=30), wall=later + timedelta(minutes=20))
     assert again.due == 0 and len(posts(fake_slack)) == 5  # nothing twice
+
+
+def test_a_burst_of_asks_is_acked_at_once_while_slack_is_slow(live: Live) -> None:
+    """60 students /ask at the same instant while every Slack API call takes 2 s: no ack waits for
+    the earlier students' post-ack work (the listener pool is larger than a class's burst)."""
+    with session_scope(live.runtime.engine) as session:
+        for n in range(BURST):
+            add_student(session, f"Student {n}", f"s{n}@example.edu", slack_user_id=f"U0S{n:03d}")
+    live.slack.delays["chat.postMessage"] = 2.0
+    go, acks = threading.Event(), []
+
+    def ask(n: int) -> None:
+        body = slash_body("/ask", f"Question {n}?", user_id=f"U0S{n:03d}", response_url=live.response_url)
+        with httpx.Client(base_url=live.url, timeout=10) as http:
+            go.wait()
+            started = time.monotonic()
+            assert http.post("/slack/events", content=body, headers=slack_headers(body)).status_code == 200
+            acks.append(time.monotonic() - started)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in range(BURST)]
+    for thread in threads:
+        thread.start()
+    go.set()
+    for thread in threads:
+        thread.join()
+    assert len(acks) == BURST and max(acks) < 1.5, sorted(acks)[-5:]
+    live.slack.wait_for("response_url", BURST, timeout=15)
