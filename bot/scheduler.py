@@ -14,8 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.app import make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.jobs import IdleGate, RunSummary, run_due
-from storage.models import utcnow
+from handlers.jobs import IdleGate, RunSummary, run_tick
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
@@ -77,12 +76,7 @@ class DueTick:
     def run_once(self) -> RunSummary | None:
         """What `jobs run-due` does, at the current instant; None when provably nothing is new."""
         rt = self.runtime
-        now = rt.clock()
-        if not self.gate.should_run(rt.deps, now, utcnow()):
-            return None
-        summary = run_due(rt.deps, self.client, now, stop=self.stopping)
-        self.gate.ran(rt.deps, now, utcnow())
-        return summary
+        return run_tick(rt.deps, self.client, rt.clock(), gate=self.gate, stop=self.stopping)
 
 
 def due_tick(runtime: Runtime) -> DueTick | None:

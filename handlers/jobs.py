@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
-from handlers import Deps
+from handlers import Deps, tally
 from handlers.delivery import Delivery, Pacer, post
 from handlers.due import Outgoing, due_messages, next_boundary
 from storage import outbox
@@ -112,6 +112,31 @@ def run_due(
     if run.summary.sent or not run.summary.ok:
         logger.info("scheduler: %s", "; ".join(run.summary.lines()))
     return run.summary
+
+
+def run_tick(
+    deps: Deps,
+    client: WebClient,
+    now: datetime,
+    *,
+    gate: IdleGate | None = None,
+    stop: threading.Event | None = None,
+) -> RunSummary | None:
+    """Everything the scheduler does at `now`: ended weeks' tally summaries, then `run_due`.
+
+    The summaries are looked at every time (the calendar alone says when, so it is cheap and a
+    summary Slack refused is tried again next minute); `run_due` is skipped when the gate shows
+    nothing new can be due. `serve` passes its gate; `jobs run-due` runs everything.
+    """
+    summaries = tally.finalize_ended(deps, client, now)
+    if gate is not None and not gate.should_run(deps, now, utcnow()):
+        return None
+    summary = run_due(deps, client, now, stop=stop)
+    if summaries:
+        summary.sent["tally_summary"] += len(summaries)
+    if gate is not None:
+        gate.ran(deps, now, utcnow())
+    return summary
 
 
 def _next_ready(run: _Run, pending: list[Outgoing]) -> Outgoing:

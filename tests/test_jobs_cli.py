@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -97,3 +98,20 @@ def test_any_text_is_an_instant_in_utc_or_a_clear_refusal(text: str) -> None:
 def test_every_iso_instant_reads_back_exactly(moment: datetime, offset: int) -> None:
     aware = moment.replace(tzinfo=timezone(timedelta(minutes=offset)))
     assert parse_instant(aware.isoformat(), PACIFIC) == aware
+
+
+def test_run_due_posts_an_ended_weeks_tally_summary_once(cli_env: Runtime, fake_slack: FakeSlack) -> None:
+    """Once /ask has closed, the week's tally becomes its final summary in the TA channel, once."""
+    enrol(cli_env.engine, ("Ada", "U0ADA"))
+    runner = CliRunner()
+    before = runner.invoke(app, ["jobs", "run-due", "--now", "2021-09-23T15:10"])
+    assert before.exit_code == 0, before.output
+    assert fake_slack.calls_to("chat.postMessage", channel="C0TAS") == []
+    after = runner.invoke(app, ["jobs", "run-due", "--now", "2021-09-23T15:20"])
+    assert after.exit_code == 0, after.output
+    assert "1 tally_summary" in after.stdout
+    summary = fake_slack.calls_to("chat.postMessage", channel="C0TAS")
+    assert len(summary) == 1 and "Week 1" in json.dumps(summary[0].body)
+    again = runner.invoke(app, ["jobs", "run-due", "--now", "2021-09-23T15:25"])
+    assert again.exit_code == 0 and "tally_summary" not in again.stdout
+    assert len(fake_slack.calls_to("chat.postMessage", channel="C0TAS")) == 1
