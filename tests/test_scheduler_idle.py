@@ -77,7 +77,9 @@ def test_a_tick_between_boundaries_is_skipped(
     clock.set(WEEK1_END + timedelta(minutes=15))
     notices = tick.run_once()
     assert notices is not None and notices.sent["absence_notice"] == 1
-    assert len(posts(fake_slack)) == 2
+    assert notices.sent["tally_summary"] == 1  # /ask closed: the TA channel gets the week's summary
+    assert len(fake_slack.calls_to("chat.postMessage", channel="U0ADA")) == 2
+    assert len(posts(fake_slack)) == 3
 
 
 @pytest.fixture(scope="module")
