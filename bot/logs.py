@@ -46,3 +46,5 @@ def configure_logging(settings: Settings) -> None:
         if not any(isinstance(f, RedactSecrets) for f in handler.filters):
             handler.addFilter(RedactSecrets(secrets))
     root.setLevel(settings.log_level.upper())
+    if root.level > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check is noise
