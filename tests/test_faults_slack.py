@@ -69,12 +69,12 @@ def test_slack_down_then_5xx_then_back_sends_every_prompt_once(
 
 
 def test_a_burst_of_asks_is_acked_at_once_while_slack_is_slow(live: Live) -> None:
-    """60 students /ask at the same instant while every Slack API call takes 2 s: no ack waits for
+    """60 students /ask at the same instant while every Slack API call takes 3 s: no ack waits for
     the earlier students' post-ack work (the listener pool is larger than a class's burst)."""
     with session_scope(live.runtime.engine) as session:
         for n in range(BURST):
             add_student(session, f"Student {n}", f"s{n}@example.edu", slack_user_id=f"U0S{n:03d}")
-    live.slack.delays["chat.postMessage"] = 2.0
+    live.slack.delays["chat.postMessage"] = 3.0
     go, acks = threading.Event(), []
 
     def ask(n: int) -> None:
@@ -91,5 +91,5 @@ def test_a_burst_of_asks_is_acked_at_once_while_slack_is_slow(live: Live) -> Non
     go.set()
     for thread in threads:
         thread.join()
-    assert len(acks) == BURST and max(acks) < 1.5, sorted(acks)[-5:]
+    assert len(acks) == BURST and max(acks) < 2.0, sorted(acks)[-5:]
     live.slack.wait_for("response_url", BURST, timeout=15)
