@@ -89,7 +89,7 @@ def create_app(
         except BodyTooLarge:
             return too_large()
         try:
-            reply = await zoom_webhook.receive_async(runtime.deps, secret, dict(request.headers), body)
+            reply = await zoom_webhook.receive(runtime.deps, secret, dict(request.headers), body)
         except Exception:
             logger.exception("Zoom webhook failed; answering 503 so Zoom retries")
             return JSONResponse({"error": "temporarily unavailable"}, status_code=503)

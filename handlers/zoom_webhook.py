@@ -18,7 +18,7 @@ from typing import Any
 from handlers import Deps
 from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
 from storage.models import ZoomEvent
-from storage.zoom_store import store_event, store_event_async
+from storage.zoom_store import store_event
 
 logger = logging.getLogger(__name__)
 
@@ -59,27 +59,12 @@ def check(
         return _bad(str(exc))
 
 
-def receive(
-    deps: Deps,
-    secret: str,
-    headers: Mapping[str, str],
-    raw: bytes,
-    *,
-    wall_clock: Callable[[], float] = time.time,
-) -> WebhookReply:
-    """Handle one delivery: 401 unsigned, 400 unusable, 200 once durably stored."""
-    outcome = check(deps, secret, headers, raw, wall_clock=wall_clock)
-    if isinstance(outcome, WebhookReply):
-        return outcome
-    return _stored(store_event(deps.engine, outcome))
-
-
-async def receive_async(deps: Deps, secret: str, headers: Mapping[str, str], raw: bytes) -> WebhookReply:
-    """`receive` for the event loop: checks inline, then waits for the group commit without a thread."""
+async def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: bytes) -> WebhookReply:
+    """Handle one delivery: 401 unsigned, 400 unusable, 200 once durably stored (group commit)."""
     outcome = check(deps, secret, headers, raw)
     if isinstance(outcome, WebhookReply):
         return outcome
-    return _stored(await store_event_async(deps.engine, outcome))
+    return _stored(await store_event(deps.engine, outcome))
 
 
 def _stored(added: bool) -> WebhookReply:

@@ -80,18 +80,14 @@ _WEBHOOK_WRITES: GroupCommit[ZoomEvent, bool] = GroupCommit(
 )
 
 
-def store_event(engine: Engine, row: ZoomEvent) -> bool:
+async def store_event(engine: Engine, row: ZoomEvent) -> bool:
     """Store one webhook event, committed with any arriving at the same time; True when it was new.
 
     Returns only once the row is committed (or raises), so the webhook acknowledges only what is
-    durable; concurrent deliveries share one transaction, one commit and one fsync.
+    durable; concurrent deliveries share one transaction, one commit and one fsync, and the
+    caller waits on the event loop without holding a thread.
     """
-    return _WEBHOOK_WRITES.submit(engine, row)
-
-
-async def store_event_async(engine: Engine, row: ZoomEvent) -> bool:
-    """`store_event` for the web layer's event loop: waits for the commit without holding a thread."""
-    return await _WEBHOOK_WRITES.submit_async(engine, row)
+    return await _WEBHOOK_WRITES.submit(engine, row)
 
 
 def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:

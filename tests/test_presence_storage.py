@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -161,7 +162,7 @@ def test_merging_a_report_or_csv_twice_changes_nothing(
 
 def deliver(engine: Engine, body: bytes) -> WebhookReply:
     deps = Deps(engine=engine, course=COURSE, clock=lambda: NOW)
-    return receive(deps, ZOOM_SECRET, zoom_headers(body), body)
+    return asyncio.run(receive(deps, ZOOM_SECRET, zoom_headers(body), body))
 
 
 def test_webhook_storage_on_each_database(engine: Engine) -> None:
