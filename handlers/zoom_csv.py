@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.zoom_events import Attendance
 from storage.course import Course, Part, Week
+from storage.problems import FileProblems
 
 NAME_HEADERS = (
     "user name (original name)",
@@ -57,12 +58,8 @@ UNAMBIGUOUS = (
 EXAMPLES = "e.g. 'Mar 22, 2025 19:13:27' or '08/09/2026 10:45:00 AM'"
 
 
-class ZoomCsvError(Exception):
-    """The file cannot be imported; `problems` lists each one, by line where it has one."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class ZoomCsvError(FileProblems):
+    """A Zoom attendee report that cannot be imported (nothing is stored)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from storage.models import Student, utcnow
+from storage.problems import FileProblems
 from storage.queries import normalize_email
 
 REQUIRED = ("name", "email")
@@ -18,12 +19,8 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-class RosterError(Exception):
-    """The file cannot be imported; `problems` lists each one, by line number where it has one."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class RosterError(FileProblems):
+    """A roster file that cannot be imported (nothing is written)."""
 
 
 @dataclass(frozen=True)
