@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_slack_app
-from bot.config import SLACK_HOWTO, ZOOM_WEBHOOK_HOWTO
+from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from handlers import tally, zoom_webhook
@@ -124,3 +124,5 @@ def _log_integrations(runtime: Runtime) -> None:
         logger.warning(SLACK_HOWTO)
     if not settings.zoom_webhook_configured:
         logger.warning(ZOOM_WEBHOOK_HOWTO)
+    if not settings.zoom_api_configured:
+        logger.info(ZOOM_API_HOWTO)

@@ -21,10 +21,11 @@ def test_starts_without_credentials(
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", course_file=course_file)
     runtime = build_runtime(settings)
     upgrade(runtime.engine)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         app = create_app(runtime)
     assert "Slack is not configured: set SLACK_BOT_TOKEN" in caplog.text
     assert "Zoom webhooks are not configured: set ZOOM_WEBHOOK_SECRET_TOKEN" in caplog.text
+    assert "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID" in caplog.text
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
         assert http.get("/healthz").json() == {"ok": True}
         slack = http.post("/slack/events", content=b"x")
