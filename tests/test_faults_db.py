@@ -94,7 +94,7 @@ def test_outage_then_recovery_on_sqlite(outage: Live) -> None:
 
     began = time.monotonic()
     assert _ask(live, "t-down").status_code == 200  # Slack gets its ack at once, not after 3 s
-    assert time.monotonic() - began < 1.0
+    assert time.monotonic() - began < 2.0
     apology = live.slack.wait_for("response_url")[0].body
     assert apology["text"] == ERROR_TRY_AGAIN and apology.get("response_type") == "ephemeral"
 

@@ -218,10 +218,10 @@ def test_slow_slack_call_never_delays_another_ack(students: Any) -> None:
     time.sleep(0.2)
     send("U0ADA")
     slow.join()
-    assert acks["U0ADA"] < 1.0 and acks["U0BOB"] < 1.0
+    assert acks["U0ADA"] < 1.5 and acks["U0BOB"] < 1.5  # users.info takes 2.5 s
     ada_reply = live.slack.wait_for("response_url")[0]
     bob_lookup = live.slack.wait_for("users.info")[0]  # `at` is its arrival, 2.5 s before its answer
-    assert ada_reply.at - bob_lookup.at < 1.0 and "asked 1 question" in ada_reply.body["text"]
+    assert ada_reply.at - bob_lookup.at < 1.5 and "asked 1 question" in ada_reply.body["text"]
     live.slack.wait_for("response_url", 2)
 
 
@@ -233,7 +233,7 @@ def test_a_held_database_lock_never_delays_the_ack(students: Any) -> None:
     try:
         started = time.monotonic()
         assert slash(live, "/ask", "while locked", "U0ADA").status_code == 200
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 1.5
         time.sleep(0.5)
         assert live.slack.calls_to("response_url") == []
     finally:

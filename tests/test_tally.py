@@ -204,14 +204,14 @@ def test_final_summary_names_only_shortfalls(
 
 def test_note_question_is_cheap(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
     """The /ask hot path only bumps a counter; Slack is called in the background."""
-    fake_slack.delays["chat.postMessage"] = 0.5
+    fake_slack.delays["chat.postMessage"] = 2.0
     with session_scope(deps.engine) as session:
         ada = add_student(session, "Ada", "ada@example.edu").id
         assert ada
         ask(session, ada)
     start = time.monotonic()
     tally.note_question(deps, client, 1)
-    assert time.monotonic() - start < 0.4
+    assert time.monotonic() - start < 1.5  # posting takes 2 s
     assert tally.drain(timeout=20)
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
@@ -237,9 +237,10 @@ def test_finalize_ended_posts_each_summary_once(
         return tally.finalize_ended(deps, client, clock())
 
     assert at(9, 23, 15, 10) == []  # /ask is still open
-    fake_slack.fail("chat.postMessage", error="channel_not_found", times=4)
+    fake_slack.fail("chat.postMessage", error="channel_not_found", times=1000)
     assert at(9, 23, 15, 15) == []  # Slack refused: tried again at the next tick
-    assert tally.drain()
+    assert tally.drain()  # the background retries gave up too
+    fake_slack.faults.clear()  # Slack accepts again (however many retries the updater made)
     assert at(9, 23, 15, 16) == [1]
     assert at(9, 23, 18, 0) == []
     assert at(9, 25, 12, 0) == []  # too late for week 1, too early for week 2
