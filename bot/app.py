@@ -42,13 +42,21 @@ def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     )
 
 
-def build_slack_app(settings: Settings, deps: Deps, client: WebClient | None = None) -> App:
-    """Bolt app with our listeners, the deps middleware and one error handler."""
+def build_slack_app(
+    settings: Settings,
+    deps: Deps,
+    client: WebClient | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> App:
+    """Bolt app with our listeners, the deps middleware and one error handler.
+
+    `executor` runs the listeners' post-ack work; pass one to wait for it at shutdown.
+    """
     app = App(
         client=client or make_web_client(settings),
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS),
+        listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         raise_error_for_unhandled_request=False,
     )
     app.use(_skip_slack_retries)

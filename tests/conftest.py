@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.app import build_slack_app, make_web_client
+from bot.app import LISTENER_THREADS, build_slack_app, make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_app
@@ -212,7 +213,9 @@ class Live:
 def live(runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Live]:
     """The real ASGI app under uvicorn, talking to the fake Slack through a real WebClient."""
     client = make_web_client(runtime.settings)
-    slack_app = build_slack_app(runtime.settings, runtime.deps, client)
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
+    slack_app = build_slack_app(runtime.settings, runtime.deps, client, listeners)
     app = create_app(runtime, slack_app=slack_app)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
         yield Live(server.url, http, runtime, clock, fake_slack)
+    listeners.shutdown(wait=True)  # post-ack work (and the tally updates it starts) ends in this test
