@@ -10,10 +10,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Table, event, text
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, create_engine
+from sqlalchemy.sql import Executable
+from sqlmodel import Session, SQLModel, create_engine
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -81,3 +86,18 @@ def ping(engine: Engine) -> bool:
     except Exception:  # noqa: BLE001 - any failure means "not answering"
         logger.warning("database ping failed", exc_info=True)
         return False
+
+
+def insert_ignoring_duplicates(
+    session: Session, table: Table | type[SQLModel], *, key: str
+) -> PgInsert | SqliteInsert:
+    """`INSERT … ON CONFLICT (key) DO NOTHING` in the session's dialect (both databases have it)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+def changed_one_row(session: Session, stmt: Executable) -> bool:
+    """Run a conditional UPDATE; True when it changed exactly one row (the claim was ours)."""
+    result = session.connection().execute(stmt)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from storage.db import session_scope
+from storage.db import changed_one_row, session_scope
 from storage.models import OutboundMessage, RecordingLink, Student
 
 LEASE = timedelta(minutes=15)
@@ -178,12 +179,10 @@ def _held(key: str, owner: str) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def _changed(engine: Engine, stmt: object) -> bool:
+def _changed(engine: Engine, stmt: Executable) -> bool:
     """Run a conditional UPDATE in its own transaction; True when it changed one row."""
     with session_scope(engine) as session:
-        result = session.connection().execute(stmt)  # type: ignore[call-overload]
-        assert isinstance(result, CursorResult)
-        return result.rowcount == 1
+        return changed_one_row(session, stmt)
 
 
 def wake_marks(*, session: Session) -> tuple[object, ...]:

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.course import Course, Week
+from storage.db import changed_one_row, insert_ignoring_duplicates
 from storage.models import TallyMessage
 from storage.presence import UnmatchedPresence
 from storage.records import ClassRecord, class_record
@@ -110,12 +109,10 @@ def _final_student(summary: WeekSummary, name: str, questions: int, w: Any) -> N
 
 def bump(*, session: Session, week: int, channel: str, final: bool = False) -> int:
     """Record that the week's tally changed (creating its row once); returns the new version."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(TallyMessage)
-        .values(week=week, channel=channel, version=0, rendered_version=0, final=False, updated_at=NEVER)
-        .on_conflict_do_nothing(index_elements=["week"])
+        insert_ignoring_duplicates(session, TallyMessage, key="week").values(
+            week=week, channel=channel, version=0, rendered_version=0, final=False, updated_at=NEVER
+        )
     )
     values: dict[str, Any] = {"version": col(TallyMessage.version) + 1}
     if final:
@@ -131,7 +128,7 @@ def bump_existing(*, session: Session, week: int) -> bool:
         .where(col(TallyMessage.week) == week)
         .values(version=col(TallyMessage.version) + 1)
     )
-    return _changed(session, stmt)
+    return changed_one_row(session, stmt)
 
 
 def get(*, session: Session, week: int) -> TallyMessage | None:
@@ -147,7 +144,7 @@ def claim_slot(*, session: Session, week: int, now: datetime, interval: float) -
         .where(col(TallyMessage.week) == week, col(TallyMessage.updated_at) <= cutoff)
         .values(updated_at=now)
     )
-    return _changed(session, stmt)
+    return changed_one_row(session, stmt)
 
 
 def restart_slot(*, session: Session, week: int, now: datetime) -> None:
@@ -161,7 +158,7 @@ def claim_post(*, session: Session, week: int, seen_ts: str | None) -> str | Non
     token = f"{POSTING}{time.time():.3f}"
     where = col(TallyMessage.ts).is_(None) if seen_ts is None else col(TallyMessage.ts) == seen_ts
     stmt = update(TallyMessage).where(col(TallyMessage.week) == week, where).values(ts=token)
-    return token if _changed(session, stmt) else None
+    return token if changed_one_row(session, stmt) else None
 
 
 def posting_expired(ts: str | None, lease: float) -> bool:
@@ -183,7 +180,7 @@ def set_ts(
     if channel:
         values["channel"] = channel
     stmt = update(TallyMessage).where(col(TallyMessage.week) == week, where).values(**values)
-    return _changed(session, stmt)
+    return changed_one_row(session, stmt)
 
 
 def mark_rendered(*, session: Session, week: int, version: int) -> None:
@@ -193,9 +190,3 @@ def mark_rendered(*, session: Session, week: int, version: int) -> None:
         .where(col(TallyMessage.week) == week, col(TallyMessage.rendered_version) < version)
         .values(rendered_version=version)
     )
-
-
-def _changed(session: Session, stmt: Any) -> bool:
-    result = session.execute(stmt)
-    assert isinstance(result, CursorResult)
-    return bool(result.rowcount == 1)

@@ -8,16 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import Table
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from storage.db import insert_ignoring_duplicates
 from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
 
 PRESENCE_KINDS = ("join", "leave", "start", "end")
-CHUNK = 500
 _TABLE: Table = ZoomEvent.__table__  # type: ignore[attr-defined]
 _COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
 _LIMITS: dict[str, int] = {
@@ -47,26 +45,14 @@ def column_limit(name: str) -> int | None:
 
 def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
     """Insert rows, skipping any whose dedup_key is already stored; returns how many were new."""
-    unique = {row.dedup_key: row for row in rows}
-    values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    conn = session.connection()
-    added = 0
-    for i in range(0, len(values), CHUNK):
-        stmt = (
-            insert(_TABLE).values(values[i : i + CHUNK]).on_conflict_do_nothing(index_elements=["dedup_key"])
-        )
-        added += len(conn.execute(stmt.returning(_TABLE.c.id)).all())
-    return added
+    return sum(insert_new(session=session, rows=rows))
 
 
 def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
     """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
     unique = {row.dedup_key: row for row in reversed(rows)}
     values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_TABLE).on_conflict_do_nothing(index_elements=["dedup_key"])
+    stmt = insert_ignoring_duplicates(session, _TABLE, key="dedup_key")
     new = {key for (key,) in session.connection().execute(stmt.returning(_TABLE.c.dedup_key), values)}
     first: list[bool] = []
     for row in rows:
