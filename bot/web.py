@@ -45,8 +45,8 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
-def too_large() -> JSONResponse:
-    """413 with a reason."""
+async def too_large(_: Request, __: Exception) -> JSONResponse:
+    """Every route's answer to BodyTooLarge: 413 with a reason."""
     return JSONResponse({"error": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
 
 
@@ -69,10 +69,7 @@ def create_app(
     async def slack_events(request: Request) -> Response:
         if slack_app is None:
             return JSONResponse({"error": SLACK_HOWTO}, status_code=503)
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            return too_large()
+        body = await read_body(request)
         try:
             bolt_request = to_bolt_request(request, body)
         except Exception:  # noqa: BLE001 - Bolt parses before it verifies; garbage must not be a 500
@@ -84,10 +81,7 @@ def create_app(
         secret = settings.zoom_webhook_secret_token
         if not secret:
             return JSONResponse({"error": ZOOM_WEBHOOK_HOWTO}, status_code=503)
-        try:
-            body = await read_body(request)
-        except BodyTooLarge:
-            return too_large()
+        body = await read_body(request)
         try:
             reply = await zoom_webhook.receive(runtime.deps, secret, dict(request.headers), body)
         except Exception:
@@ -114,6 +108,7 @@ def create_app(
             Route("/zoom/webhook", zoom_events, methods=["POST"]),
         ],
         lifespan=lifespan,
+        exception_handlers={BodyTooLarge: too_large},
     )
 
 
