@@ -17,7 +17,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from handlers import Deps, register_slack
+from handlers import register_slack
+from handlers.deps import Deps
 from handlers.views.common import ERROR_TRY_AGAIN
 
 logger = logging.getLogger(__name__)

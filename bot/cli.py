@@ -7,18 +7,16 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 import uvicorn
 from sqlalchemy.engine import Engine
 
 from bot.cli_jobs import jobs_app
+from bot.cli_support import fail, runtime, settings
 from bot.cli_zoom import zoom_app
-from bot.config import ConfigError, Settings, load_settings
-from bot.logs import configure_logging
-from bot.runtime import Runtime, build_runtime
-from storage.course import CourseError
+from bot.config import Settings
 from storage.db import session_scope, upgrade
 from storage.export import to_csv, to_table
 from storage.records import class_record
@@ -40,30 +38,6 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-def fail(message: str) -> NoReturn:
-    """Print an error to stderr and exit 1."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def settings() -> Settings:
-    """Settings from the environment, or a clean exit naming the problem."""
-    try:
-        loaded = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
-    configure_logging(loaded)
-    return loaded
-
-
-def runtime() -> Runtime:
-    """The runtime, or a clean exit naming the course file problem."""
-    try:
-        return build_runtime(settings())
-    except CourseError as exc:
-        fail(f"course file: {exc}")
 
 
 @app.command()

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from bot.cli_support import fail, runtime
+
 jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work (what `serve` runs every minute).")
 
 
@@ -37,7 +39,6 @@ def run_due_command(
     ] = None,
 ) -> None:
     """Send every prompt, reminder, notice and digest due now; never one already sent."""
-    from bot.cli import fail, runtime
     from bot.config import SLACK_HOWTO
     from bot.scheduler import scheduler_client
     from handlers.jobs import run_tick

@@ -9,6 +9,7 @@ from typing import Annotated
 import requests
 import typer
 
+from bot.cli_support import fail, runtime
 from bot.config import ZOOM_API_HOWTO, Settings
 from bot.runtime import Runtime
 from handlers.zoom_api import ZoomApi
@@ -31,8 +32,6 @@ class PartChoice(StrEnum):
 @zoom_app.command("backfill")
 def backfill(week: Annotated[int, typer.Option(help="week number (1 = first session)")]) -> None:
     """Fetch both parts' participant reports for a week and merge them with the webhook data."""
-    from bot.cli import fail, runtime
-
     rt = runtime()
     wk = _week(rt, week)
     if not rt.settings.zoom_api_configured:
@@ -54,8 +53,6 @@ def import_csv(
     part: Annotated[PartChoice, typer.Option(help="which part the file is for")],
 ) -> None:
     """Import a portal attendee report for one part; importing it again changes nothing."""
-    from bot.cli import fail, runtime
-
     rt = runtime()
     wk = _week(rt, week)
     try:
@@ -78,8 +75,6 @@ def zoom_api(settings: Settings) -> ZoomApi:
     """The Zoom API through a zoomus client on Server-to-Server OAuth (it fetches a token when built)."""
     from zoomus import ZoomClient
 
-    from bot.cli import fail
-
     try:
         client = ZoomClient(
             settings.zoom_client_id,
@@ -97,8 +92,6 @@ def zoom_api(settings: Settings) -> ZoomApi:
 
 
 def _week(rt: Runtime, number: int) -> Week:
-    from bot.cli import fail
-
     found = rt.course.week(number)
     if found is None:
         fail(f"week {number} is not in the course (1–{len(rt.course.weeks)})")

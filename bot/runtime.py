@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from handlers import Deps
+from handlers.deps import Deps
 from storage.course import Course, load_course
 from storage.db import make_engine
 from storage.models import utcnow

@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
 from slack_bolt import App
-from sqlalchemy.engine import Engine
-
-from storage.course import Course
-
-
-@dataclass(frozen=True)
-class Deps:
-    """What a handler needs: the database, the course and the clock (injected for tests)."""
-
-    engine: Engine
-    course: Course
-    clock: Callable[[], datetime]
 
 
 def register_slack(app: App) -> None:

@@ -7,7 +7,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import Deps
+from handlers.deps import Deps
 from storage import queries
 from storage.db import session_scope
 from storage.models import Student, utcnow

@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
-from handlers import Deps, tally
+from handlers import tally
 from handlers.delivery import Delivery, Pacer, post
+from handlers.deps import Deps
 from handlers.due import Outgoing, due_messages, next_boundary
 from storage import outbox
 from storage.db import session_scope

@@ -10,7 +10,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import Deps, tally
+from handlers import tally
+from handlers.deps import Deps
 from handlers.students import NotEnrolled, active_student
 from handlers.views import ask as views
 from storage.submissions import save_question

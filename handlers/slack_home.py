@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.slack_standing import record_blocks
 from handlers.students import NotEnrolled, active_student
 from handlers.views import standing as views

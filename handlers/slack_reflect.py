@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.sentences import count_sentences
 from handlers.students import NotEnrolled, active_student
 from handlers.views import reflection as views

@@ -12,7 +12,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import Deps, tally
+from handlers import tally
+from handlers.deps import Deps
 from handlers.identity import is_ta, resolve_student
 from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.identity import is_ta, resolve_student
 from handlers.views.students import Why, refusal
 from storage.models import Student

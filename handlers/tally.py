@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.views.tally import tally_message
 from storage import tally as store
 from storage.db import session_scope

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
 from handlers.zoom_events import Attendance, parse_instant, store_visits
 from storage.course import PARTS, Part, Week

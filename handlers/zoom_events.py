@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers import Deps
+from handlers.deps import Deps
 from storage.db import session_scope
 from storage.models import ZoomEvent
 from storage.zoom_store import column_limit, insert_events

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
 from storage.models import ZoomEvent
 from storage.zoom_store import store_event

@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.scheduler import scheduler_client
-from handlers import Deps
 from handlers.delivery import Pacer
+from handlers.deps import Deps
 from handlers.jobs import RunSummary, run_due
 from storage.course import Course
 from storage.db import session_scope

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.jobs import RunSummary, run_due
 from storage.course import Course
 from storage.db import session_scope

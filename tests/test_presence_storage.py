@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.zoom_events import Attendance, attendance_rows, event_row
 from handlers.zoom_webhook import WebhookReply, receive
 from storage.course import Course

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from bot.runtime import Runtime
 from bot.scheduler import DueTick
-from handlers import Deps
+from handlers.deps import Deps
 from handlers.due import due_messages, next_boundary
 from handlers.jobs import SAFETY_RECHECK, IdleGate
 from storage import outbox

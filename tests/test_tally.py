@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from bot.app import make_web_client
 from bot.config import Settings
-from handlers import Deps, tally
+from handlers import tally
+from handlers.deps import Deps
 from storage.course import Course
 from storage.db import make_engine, session_scope
 from storage.models import Excuse, Question, TallyMessage
