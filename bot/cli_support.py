@@ -9,7 +9,7 @@ import typer
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
-from storage.course import CourseError
+from rules.course_file import CourseError
 
 
 def fail(message: str) -> NoReturn:

@@ -16,7 +16,7 @@ from handlers.zoom_api import ZoomApi
 from handlers.zoom_backfill import PartBackfill, backfill_week
 from handlers.zoom_csv import ZoomCsvError, week_visits
 from handlers.zoom_events import store_visits
-from storage.course import Week
+from rules.course import Week
 from storage.db import upgrade
 
 zoom_app = typer.Typer(no_args_is_help=True, help="Zoom attendance: back-fill from reports or a CSV.")

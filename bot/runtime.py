@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from handlers.deps import Deps
-from storage.course import Course, load_course
+from rules.course import Course
+from rules.course_file import CourseError, parse_course
 from storage.db import make_engine
 from storage.models import utcnow
 
@@ -44,3 +47,14 @@ def build_runtime(
         course=course,
         clock=clock,
     )
+
+
+def load_course(path: Path) -> Course:
+    """Read and validate `course.toml`; any problem raises CourseError naming the key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"{path}: file not found (set COURSE_FILE)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CourseError(f"{path}: not valid TOML ({exc})") from None
+    return parse_course(raw)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from storage.course import Course
+from rules.course import Course
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from sqlmodel import Session
 
 from handlers.views import prompts
 from handlers.views.prompts import Message, StandingChange
+from rules.course import PARTS, Course, Week
 from storage import outbox, queries
-from storage.course import PARTS, Course, Week
 from storage.outbox import Envelope, MessageState
 from storage.records import StudentRecord, class_record
 

@@ -10,10 +10,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.sentences import count_sentences
 from handlers.students import NotEnrolled, active_student
 from handlers.views import reflection as views
-from storage.course import Policy, Week
+from rules.course import Policy, Week
+from rules.sentences import count_sentences
 from storage.db import session_scope
 from storage.models import Student
 from storage.submissions import ReflectionSaved, get_reflection, save_reflection

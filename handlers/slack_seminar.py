@@ -18,8 +18,8 @@ from handlers.identity import is_ta, resolve_student
 from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
+from rules.course import PARTS, Week
 from storage import ta_changes
-from storage.course import PARTS, Week
 from storage.db import session_scope
 from storage.export import to_csv, to_table
 from storage.models import Student

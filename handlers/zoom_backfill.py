@@ -10,7 +10,7 @@ from typing import Any
 from handlers.deps import Deps
 from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
 from handlers.zoom_events import Attendance, parse_instant, store_visits
-from storage.course import PARTS, Part, Week
+from rules.course import PARTS, Part, Week
 
 
 @dataclass

@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.zoom_events import Attendance
-from storage.course import Course, Part, Week
+from rules.course import Course, Part, Week
 from storage.problems import FileProblems
 
 NAME_HEADERS = (

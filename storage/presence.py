@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session, select
 
-from storage.course import Course, Part, Week
-from storage.intervals import Span, pair_marks, union_minutes
+from rules.course import Course, Part, Week
+from rules.intervals import Span, pair_marks, union_minutes
 from storage.models import IdentityLink, Student
 from storage.zoom_store import Mark, distinct_identities, presence_marks
 

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
+from rules.course import Course, Week
 from storage import queries
-from storage.course import Course, Week
 from storage.models import Student
 from storage.presence import PresenceTable, UnmatchedPresence, compute_presence
 

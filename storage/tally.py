@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.course import Course, Week
+from rules.course import Course, Week
 from storage.db import changed_one_row, insert_ignoring_duplicates
 from storage.models import TallyMessage
 from storage.presence import UnmatchedPresence

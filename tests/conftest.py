@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_app
 from handlers.tally import drain as drain_tally
-from storage.course import Course
+from rules.course import Course
 from storage.db import make_engine, upgrade
 from tests.factories import local, write_course
 from tests.fakes.slack_api import FakeSlack

@@ -16,7 +16,7 @@ from bot.scheduler import scheduler_client
 from handlers.delivery import Pacer
 from handlers.deps import Deps
 from handlers.jobs import RunSummary, run_due
-from storage.course import Course
+from rules.course import Course
 from storage.db import session_scope
 from storage.models import OutboundMessage, Student, utcnow
 from tests.factories import add_student

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.course import CourseError, load_course
+from bot.runtime import load_course
+from rules.course_file import CourseError
 from tests.factories import COURSE_TOML, local, write_course
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.due import PROMPT
-from storage.course import Course
+from rules.course import Course
 from storage.db import session_scope
 from storage.models import Excuse, utcnow
 from tests.conftest import Live

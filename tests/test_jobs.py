@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.due import DIGEST, LINK, NOTICE, NOTICE_NO_LINK, PROMPT, REMINDER, message_key, reminder_time
-from storage.course import Course, parse_course
+from rules.course import Course
+from rules.course_file import parse_course
 from storage.db import session_scope
 from storage.models import Excuse, RecordingLink, RecordingWatched, Reflection
 from tests.factories import COURSE_TOML, local

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from handlers.deps import Deps
 from handlers.jobs import RunSummary, run_due
-from storage.course import Course
+from rules.course import Course
 from storage.db import session_scope
 from storage.models import Excuse
 from tests.factories import local

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.due import PROMPT, due_messages, message_key
+from rules.course import Course
 from storage import outbox
-from storage.course import Course
 from storage.db import session_scope
 from storage.models import Excuse, utcnow
 from tests.factories import local

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.course import Course, Part, parse_course
-from storage.intervals import pair_marks, union_minutes
+from rules.course import Course, Part
+from rules.course_file import parse_course
+from rules.intervals import pair_marks, union_minutes
 from storage.presence import Identity, PresenceTable, normalize_name, presence_from_marks
 from storage.zoom_store import Mark
 from tests.factories import COURSE_TOML, local

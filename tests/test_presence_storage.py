@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from handlers.deps import Deps
 from handlers.zoom_events import Attendance, attendance_rows, event_row
 from handlers.zoom_webhook import WebhookReply, receive
-from storage.course import Course
+from rules.course import Course
 from storage.db import session_scope
 from storage.models import IdentityLink, ZoomEvent
 from storage.presence import compute_presence, link_identity, unmatched_identities

@@ -15,8 +15,8 @@ from bot.scheduler import DueTick
 from handlers.deps import Deps
 from handlers.due import due_messages, next_boundary
 from handlers.jobs import SAFETY_RECHECK, IdleGate
+from rules.course_file import parse_course
 from storage import outbox
-from storage.course import parse_course
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Excuse, RecordingLink, Reflection, utcnow
 from tests.factories import COURSE_TOML, local

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 
 from handlers.views import prompts
 from handlers.views.prompts import Message, StandingChange
-from storage.course import parse_course
+from rules.course_file import parse_course
 from tests.factories import COURSE_TOML
 
 COURSE = parse_course(tomllib.loads(COURSE_TOML))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.sentences import MAY_END, NEVER_END, count_sentences
+from rules.sentences import MAY_END, NEVER_END, count_sentences
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from handlers.views.standing import HOME_BLOCKS, MESSAGE_BLOCKS, standing_blocks
-from storage.course import parse_course
+from rules.course_file import parse_course
 from storage.db import session_scope
 from storage.models import Excuse, Question, Reflection, Student
 from storage.records import StudentRecord, WeekRecord

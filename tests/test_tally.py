@@ -16,7 +16,7 @@ from bot.app import make_web_client
 from bot.config import Settings
 from handlers import tally
 from handlers.deps import Deps
-from storage.course import Course
+from rules.course import Course
 from storage.db import make_engine, session_scope
 from storage.models import Excuse, Question, TallyMessage
 from tests.factories import add_student, local

@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.runtime import load_course
 from handlers.views.seminar import code_blocks
 from handlers.views.tally import tally_message
-from storage.course import Course, load_course
+from rules.course import Course
 from storage.presence import UnmatchedPresence
 from storage.tally import Shortfall, WeekSummary
 from tests.factories import write_course

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from handlers.mrkdwn import escape, quote
 from handlers.views.common import when
-from storage.course import Week
+from rules.course import Week
 
 MAX_QUESTION_CHARS = 1000
 

@@ -11,7 +11,7 @@ from handlers.mrkdwn import escape
 from handlers.views.common import context, header, plain, section, when
 from handlers.views.reflection import OPEN_ACTION
 from handlers.views.standing import WATCHED_ACTION
-from storage.course import Course, Week
+from rules.course import Course, Week
 
 MAX_DIGEST_NAMES = 40
 

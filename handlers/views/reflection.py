@@ -8,7 +8,7 @@ from typing import Any
 
 from handlers.mrkdwn import escape
 from handlers.views.common import context, plain, section, when
-from storage.course import Course, Week
+from rules.course import Course, Week
 from storage.models import Reflection
 from storage.submissions import ReflectionSaved
 

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.mrkdwn import escape
 from handlers.seminar_args import USAGE, UsageError
 from handlers.views.common import context, header, section
-from storage.course import Course, Week
+from rules.course import Course, Week
 from storage.presence import UnmatchedPresence
 
 Reply = dict[str, Any]

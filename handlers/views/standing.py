@@ -7,7 +7,7 @@ from typing import Any
 
 from handlers.mrkdwn import escape
 from handlers.views.common import context, header, plain, section, when
-from storage.course import Course
+from rules.course import Course
 from storage.records import StudentRecord, WeekRecord
 
 WATCHED_ACTION = "recording_watched"

@@ -1,145 +1,18 @@
-"""The course definition from `course.toml`: the calendar every rule is computed against."""
+"""`course.toml` as a Course: every key validated, any problem named as `key: problem`."""
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-Part = Literal["webinar", "discussion"]
-PARTS: tuple[Part, Part] = ("webinar", "discussion")
+from rules.course import PARTS, Course, Part, PartSchedule, Policy, Week, Window
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ASK_GRACE = timedelta(minutes=15)
-LAST_REFLECTION_DAYS = timedelta(days=7)
 
 
 class CourseError(Exception):
     """A `course.toml` problem, worded as `key: problem` for the person who wrote the file."""
-
-
-@dataclass(frozen=True)
-class Window:
-    """A half-open interval [start, end) of aware datetimes."""
-
-    start: datetime
-    end: datetime
-
-    @property
-    def minutes(self) -> float:
-        """Scheduled length in minutes."""
-        return (self.end - self.start).total_seconds() / 60
-
-    def contains(self, instant: datetime) -> bool:
-        """True when the instant falls inside the window."""
-        return self.start <= instant < self.end
-
-
-@dataclass(frozen=True)
-class PartSchedule:
-    """One part's weekly local times and its Zoom meeting or webinar id."""
-
-    start: time
-    end: time
-    zoom_id: str
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The credit rules of spec §8."""
-
-    min_presence: float = 0.5
-    min_questions: int = 2
-    max_absences: int = 2
-    reflection_sentences: tuple[int, int] = (2, 3)
-
-
-@dataclass(frozen=True)
-class Week:
-    """One scheduled session: its number, local date, both parts' windows and details."""
-
-    number: int
-    date: date
-    webinar: Window
-    discussion: Window
-    speaker: str = ""
-    title: str = ""
-    recording_url: str | None = None
-
-    def window(self, part: Part) -> Window:
-        """The scheduled window of a part."""
-        return self.webinar if part == "webinar" else self.discussion
-
-    @property
-    def ask_window(self) -> Window:
-        """`/ask` is open from the webinar's start to 15 minutes after the discussion ends."""
-        return Window(self.webinar.start, self.discussion.end + ASK_GRACE)
-
-
-@dataclass(frozen=True)
-class Course:
-    """A validated course: identity, channels, TAs, schedule, policy and the list of weeks."""
-
-    name: str
-    timezone: ZoneInfo
-    ta_channel: str
-    questions_channel: str | None
-    tas: tuple[str, ...]
-    schedule: dict[Part, PartSchedule]
-    policy: Policy
-    weeks: tuple[Week, ...] = field(default_factory=tuple)
-
-    def week(self, number: int) -> Week | None:
-        """The week with this number, or None."""
-        if 1 <= number <= len(self.weeks):
-            return self.weeks[number - 1]
-        return None
-
-    def part_for_zoom_id(self, zoom_id: str) -> Part | None:
-        """Which part a Zoom meeting/webinar id belongs to (None for unknown ids)."""
-        for part, sched in self.schedule.items():
-            if sched.zoom_id == zoom_id:
-                return part
-        return None
-
-    def ended(self, week: Week, now: datetime) -> bool:
-        """A week has ended once its discussion's scheduled end has passed."""
-        return now >= week.discussion.end
-
-    def reflection_due(self, week: Week) -> datetime:
-        """Due when the next session's webinar starts; the last one 7 days after its own."""
-        nxt = self.week(week.number + 1)
-        return nxt.webinar.start if nxt else week.webinar.start + LAST_REFLECTION_DAYS
-
-    def ask_week(self, now: datetime) -> Week | None:
-        """The week whose `/ask` window holds this instant."""
-        return next((w for w in self.weeks if w.ask_window.contains(now)), None)
-
-    def next_ask_week(self, now: datetime) -> Week | None:
-        """The next week whose `/ask` window opens after this instant."""
-        return next((w for w in self.weeks if w.ask_window.start > now), None)
-
-    def open_reflection_week(self, now: datetime) -> Week | None:
-        """The latest week whose reflection has opened (its webinar has started)."""
-        started = [w for w in self.weeks if w.webinar.start <= now]
-        return started[-1] if started else None
-
-    def local(self, instant: datetime) -> datetime:
-        """An instant in the course's time zone, for messages."""
-        return instant.astimezone(self.timezone)
-
-
-def load_course(path: Path) -> Course:
-    """Read and validate `course.toml`; any problem raises CourseError naming the key."""
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CourseError(f"{path}: file not found (set COURSE_FILE)") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise CourseError(f"{path}: not valid TOML ({exc})") from None
-    return parse_course(raw)
 
 
 def parse_course(raw: dict[str, Any]) -> Course:
