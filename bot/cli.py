@@ -17,9 +17,9 @@ from bot.cli_jobs import jobs_app
 from bot.cli_support import fail, runtime, settings
 from bot.cli_zoom import zoom_app
 from bot.config import Settings
+from handlers.records import class_record
+from rules.export import to_csv, to_table
 from storage.db import session_scope, upgrade
-from storage.export import to_csv, to_table
-from storage.records import class_record
 from storage.roster import RosterError, apply_roster, parse_roster
 
 logger = logging.getLogger(__name__)

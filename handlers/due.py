@@ -20,12 +20,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
+from handlers.records import class_record
 from handlers.views import prompts
 from handlers.views.prompts import Message, StandingChange
 from rules.course import PARTS, Course, Week
+from rules.credit import StudentRecord
 from storage import outbox, queries
 from storage.outbox import Envelope, MessageState
-from storage.records import StudentRecord, class_record
 
 PROMPT = "reflection_prompt"
 REMINDER = "reflection_reminder"

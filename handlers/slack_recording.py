@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
+from handlers.records import student_record
 from handlers.slack_home import publish_home
 from handlers.slack_standing import record_blocks
 from handlers.students import NotEnrolled, active_student
@@ -16,7 +17,6 @@ from handlers.views.common import context as note
 from handlers.views.standing import BLOCK_PREFIX, MESSAGE_BLOCKS, WATCHED_ACTION, standing_text
 from storage.db import session_scope
 from storage.models import Student
-from storage.records import student_record
 from storage.submissions import save_recording_watched
 
 

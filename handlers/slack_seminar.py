@@ -15,16 +15,18 @@ from slack_sdk.errors import SlackApiError
 from handlers import tally
 from handlers.deps import Deps
 from handlers.identity import is_ta, resolve_student
+from handlers.records import class_record, student_record, summarize_week
 from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
+from handlers.zoom_identities import match_identity
 from rules.course import PARTS, Week
+from rules.credit import ClassRecord
+from rules.export import to_csv, to_table
+from rules.identity import same_identity
 from storage import ta_changes
 from storage.db import session_scope
-from storage.export import to_csv, to_table
 from storage.models import Student
-from storage.records import ClassRecord, class_record, student_record
-from storage.tally import summarize_week
 
 logger = logging.getLogger(__name__)
 Replies = list[views.Reply]
@@ -160,11 +162,11 @@ def do_match(call: Call) -> Replies:
     if student is None or student.id is None:
         return [views.not_on_roster(call.cmd.user_id or "")]
     minutes = sorted(
-        (u for u in call.record().unmatched if ta_changes.same_identity(identity, u.name, u.email)),
+        (u for u in call.record().unmatched if same_identity(identity, u.name, u.email)),
         key=lambda u: (u.week, PARTS.index(u.part)),
     )
     with session_scope(call.deps.engine) as session:
-        match = ta_changes.match_identity(
+        match = match_identity(
             session=session, identity=identity, student_id=student.id, ta_user_id=call.user_id
         )
         moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None

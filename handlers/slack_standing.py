@@ -8,12 +8,13 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
+from handlers.records import student_record
 from handlers.students import NotEnrolled, active_student
 from handlers.views import standing as views
+from rules.credit import StudentRecord
 from storage import queries
 from storage.db import session_scope
 from storage.models import Student
-from storage.records import StudentRecord, student_record
 
 
 def register(app: App) -> None:

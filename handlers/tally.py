@@ -21,8 +21,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.deps import Deps
+from handlers.records import summarize_week
 from handlers.views.tally import tally_message
-from storage import tally as store
+from storage import tally_rows as store
 from storage.db import session_scope
 from storage.models import TallyMessage, utcnow
 
@@ -192,7 +193,7 @@ def _send(deps: Deps, client: WebClient, week: int) -> None:
         version, ts, channel = row.version, row.ts, row.channel
         if ts and not _posted(ts) and not store.posting_expired(ts, POST_LEASE):
             return  # another process is posting; _catch_up waits for it
-        summary = store.summarize_week(
+        summary = summarize_week(
             session=session, course=deps.course, now=deps.clock(), week=week, final=row.final
         )
     text, blocks = tally_message(summary)

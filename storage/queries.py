@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from storage.models import (
     Excuse,
+    IdentityLink,
     Question,
     RecordingLink,
     RecordingWatched,
@@ -40,6 +41,17 @@ def list_students(*, session: Session, active_only: bool = False) -> Sequence[St
     if active_only:
         stmt = stmt.where(Student.status == "active")
     return session.exec(stmt).all()
+
+
+def roster_and_links(*, session: Session) -> tuple[Sequence[Student], Sequence[IdentityLink]]:
+    """Every student and every TA link: what Zoom participants are matched against."""
+    return session.exec(select(Student)).all(), session.exec(select(IdentityLink)).all()
+
+
+def linked_student(*, session: Session, kind: str, value: str) -> int | None:
+    """The student a (kind, normalised value) link points to, if any."""
+    stmt = select(IdentityLink.student_id).where(IdentityLink.kind == kind, IdentityLink.value == value)
+    return session.exec(stmt).first()
 
 
 def question_counts(*, session: Session) -> dict[tuple[int, int], int]:

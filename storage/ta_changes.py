@@ -1,13 +1,10 @@
-"""Changes TAs make (excuses, recording links), each written with its audit row in one transaction."""
+"""Changes TAs make (excuses, recording links, Zoom identity links), each written with its audit row."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from storage.models import Excuse, IdentityLink, RecordingLink, utcnow
-from storage.presence import LinkResult, link_identity, normalize_link, normalize_name
 from storage.queries import record_ta_action
 
 
@@ -63,42 +60,39 @@ def set_recording(*, session: Session, week: int, url: str, ta_user_id: str) -> 
     return link
 
 
-@dataclass(frozen=True)
-class Match:
-    """A TA's match: the links stored, and who the typed identity belonged to before."""
-
-    result: LinkResult
-    previous_student_id: int | None
-
-
-def is_email(identity: str) -> bool:
-    """How `link_identity` tells an email from a display name."""
-    text = identity.strip()
-    return "@" in text and not any(ch.isspace() for ch in text)
-
-
-def same_identity(identity: str, name: str, email: str) -> bool:
-    """Whether a Zoom participant (name, email) is the identity a TA typed."""
-    if is_email(identity):
-        return bool(email) and email.strip().lower() == identity.strip().lower()
-    return normalize_name(name) == normalize_name(identity)
+def link_identities(
+    *, session: Session, links: list[tuple[str, str]], student_id: int, created_by: str | None
+) -> int:
+    """Store (kind, value) links to a student; returns how many were moved from another student."""
+    reassigned = 0
+    for kind, value in links:
+        existing = session.exec(
+            select(IdentityLink).where(IdentityLink.kind == kind, IdentityLink.value == value)
+        ).first()
+        if existing is None:
+            session.add(IdentityLink(kind=kind, value=value, student_id=student_id, created_by=created_by))
+        elif existing.student_id != student_id:
+            existing.student_id, existing.created_by = student_id, created_by
+            reassigned += 1
+    session.flush()
+    return reassigned
 
 
-def match_identity(*, session: Session, identity: str, student_id: int, ta_user_id: str) -> Match:
-    """Link a Zoom name or email to a student (past and future intervals count), with an audit row."""
-    kind = "email" if is_email(identity) else "name"
-    stmt = select(IdentityLink).where(
-        IdentityLink.kind == kind, IdentityLink.value == normalize_link(kind, identity)
-    )
-    before = session.exec(stmt).first()
-    previous = before.student_id if before is not None and before.student_id != student_id else None
-    result = link_identity(session=session, identity=identity, student_id=student_id, created_by=ta_user_id)
+def record_match(
+    *,
+    session: Session,
+    identity: str,
+    student_id: int,
+    links: list[tuple[str, str]],
+    previous_student_id: int | None,
+    ta_user_id: str,
+) -> None:
+    """The audit row of a TA's match."""
     detail: dict[str, object] = {
         "identity": identity,
         "student_id": student_id,
-        "links": [list(link) for link in result.links],
+        "links": [list(link) for link in links],
     }
-    if previous is not None:
-        detail["previous_student_id"] = previous
+    if previous_student_id is not None:
+        detail["previous_student_id"] = previous_student_id
     record_ta_action(session=session, ta_user_id=ta_user_id, action="match", detail=detail)
-    return Match(result, previous)

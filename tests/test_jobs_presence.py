@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from handlers.due import NOTICE_NO_LINK
+from handlers.records import class_record
 from storage.db import session_scope
 from storage.models import Reflection
-from storage.records import class_record
 from tests.conftest import Live
 from tests.factories import local
 from tests.scheduling import dms, enrol, posts, run

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from rules.course import Course, Part
 from rules.course_file import parse_course
+from rules.identity import Identity, normalize_name
 from rules.intervals import pair_marks, union_minutes
-from storage.presence import Identity, PresenceTable, normalize_name, presence_from_marks
+from rules.presence import PresenceTable, presence_from_marks
 from storage.zoom_store import Mark
 from tests.factories import COURSE_TOML, local
 from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID

@@ -16,12 +16,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from handlers.deps import Deps
+from handlers.records import compute_presence, unmatched_identities
 from handlers.zoom_events import Attendance, attendance_rows, event_row
+from handlers.zoom_identities import link_identity
 from handlers.zoom_webhook import WebhookReply, receive
 from rules.course import Course
 from storage.db import session_scope
 from storage.models import IdentityLink, ZoomEvent
-from storage.presence import compute_presence, link_identity, unmatched_identities
 from storage.queries import get_student_by_email
 from storage.zoom_store import insert_events
 from tests.factories import add_student, local

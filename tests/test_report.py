@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.runtime import Runtime
+from handlers.records import class_record
+from rules.export import to_csv, to_table
 from storage.db import session_scope
-from storage.export import to_csv, to_table
 from storage.models import Excuse, Question, Reflection
-from storage.records import class_record
 from tests.factories import add_student, local
 
 WEEK_KEYS = {

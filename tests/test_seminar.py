@@ -12,11 +12,11 @@ import pytest
 from sqlmodel import select
 
 from handlers import tally
+from handlers.records import class_record
 from handlers.tally import drain
+from rules.export import to_table
 from storage.db import session_scope
-from storage.export import to_table
 from storage.models import Excuse, IdentityLink, Question, RecordingLink, TaAction, TallyMessage
-from storage.records import class_record
 from tests.conftest import Live
 from tests.factories import add_student, local
 from tests.signing import slack_headers, slash_body

@@ -12,9 +12,9 @@ from slack_sdk.models.views import View
 
 from handlers.views.standing import HOME_BLOCKS, MESSAGE_BLOCKS, standing_blocks
 from rules.course_file import parse_course
+from rules.credit import StudentRecord, WeekRecord
 from storage.db import session_scope
 from storage.models import Excuse, Question, Reflection, Student
-from storage.records import StudentRecord, WeekRecord
 from tests.factories import COURSE_TOML, add_student, local
 from tests.send import event, slash
 

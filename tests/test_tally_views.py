@@ -12,8 +12,8 @@ from bot.runtime import load_course
 from handlers.views.seminar import code_blocks
 from handlers.views.tally import tally_message
 from rules.course import Course
-from storage.presence import UnmatchedPresence
-from storage.tally import Shortfall, WeekSummary
+from rules.presence import UnmatchedPresence
+from rules.tally_summary import Shortfall, WeekSummary
 from tests.factories import write_course
 
 NAMES = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=120)

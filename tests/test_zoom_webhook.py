@@ -16,10 +16,10 @@ from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from handlers.records import class_record
 from handlers.zoom_events import url_validation
 from storage.db import session_scope
 from storage.models import ZoomEvent
-from storage.records import class_record
 from tests.conftest import Live
 from tests.factories import add_student, local
 from tests.signing import ZOOM_SECRET, zoom_headers

@@ -10,7 +10,7 @@ from handlers.mrkdwn import escape
 from handlers.seminar_args import USAGE, UsageError
 from handlers.views.common import context, header, section
 from rules.course import Course, Week
-from storage.presence import UnmatchedPresence
+from rules.presence import UnmatchedPresence
 
 Reply = dict[str, Any]
 SECTION_LIMIT = 3000

@@ -8,7 +8,7 @@ from typing import Any
 from handlers.mrkdwn import escape
 from handlers.views.common import context, header, plain, section, when
 from rules.course import Course
-from storage.records import StudentRecord, WeekRecord
+from rules.credit import StudentRecord, WeekRecord
 
 WATCHED_ACTION = "recording_watched"
 BLOCK_PREFIX = "standing_week_"

@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers.mrkdwn import escape
 from handlers.views.common import context, header, section
-from storage.tally import Shortfall, WeekSummary
+from rules.tally_summary import Shortfall, WeekSummary
 
 SECTION_LIMIT = 3000
 MAX_NAME_SECTIONS = 12

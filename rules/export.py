@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from storage.records import ClassRecord, StudentRecord, WeekRecord
+from rules.credit import ClassRecord, StudentRecord, WeekRecord
 
 CSV_FIELDS = (
     "email", "name", "slack_user_id", "status", "week", "ended",

@@ -1,21 +1,35 @@
-"""Standing and the class record: the one computation `/standing`, App Home and reports share."""
+"""Who is on track for credit: each student's weeks, totals and standing, the one computation
+`/standing`, App Home, the tally, the scheduler and reports share (README "What students see")."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
-
-from sqlmodel import Session
+from typing import Any, Literal, Protocol
 
 from rules.course import Course, Week
-from storage import queries
-from storage.models import Student
-from storage.presence import PresenceTable, UnmatchedPresence, compute_presence
+from rules.presence import PresenceTable, UnmatchedPresence
 
 ReflectionState = Literal["on_time", "late", "missing", "not_due"]
 Standing = Literal["on_track", "at_risk", "no_credit"]
+Key = tuple[int, int]  # (student id, week)
+
+
+class Enrolled(Protocol):
+    """A roster student, as records show them."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def slack_user_id(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ class WeekRecord:
 class StudentRecord:
     """A student's whole record, totals and standing with the reasons behind it."""
 
-    student: Student
+    student: Enrolled
     weeks: list[WeekRecord]
     absences: int
     questions: int
@@ -118,42 +132,23 @@ class ClassRecord:
 
 
 @dataclass(frozen=True)
-class _Facts:
-    """Everything loaded from the database once, for every student."""
+class Facts:
+    """What happened, as plain data: presence, questions, reflections (late?), excuses (reason), watched."""
 
     presence: PresenceTable
-    questions: dict[tuple[int, int], int]
-    reflections: dict[tuple[int, int], Any]
-    excuses: dict[tuple[int, int], Any]
-    watched: set[tuple[int, int]]
+    questions: dict[Key, int]
+    late: dict[Key, bool]
+    excuses: dict[Key, str]
+    watched: set[Key]
 
 
-def class_record(
-    *, session: Session, course: Course, now: datetime, student_ids: set[int] | None = None
-) -> ClassRecord:
-    """Compute the record of every student (or only `student_ids`) at `now`."""
-    facts = _Facts(
-        presence=compute_presence(session=session, course=course, now=now),
-        questions=queries.question_counts(session=session),
-        reflections=queries.reflections_by_key(session=session),
-        excuses=queries.excuses_by_key(session=session),
-        watched=queries.recordings_watched(session=session),
-    )
-    students = [
-        s for s in queries.list_students(session=session) if student_ids is None or s.id in student_ids
-    ]
+def class_record(course: Course, now: datetime, students: Sequence[Enrolled], facts: Facts) -> ClassRecord:
+    """Every student's record at `now`."""
     records = [_student_record(course, now, s, facts) for s in students]
     return ClassRecord(course, now, records, facts.presence.unmatched)
 
 
-def student_record(*, session: Session, course: Course, now: datetime, student: Student) -> StudentRecord:
-    """One student's record (what `/standing` and App Home show)."""
-    assert student.id is not None
-    record = class_record(session=session, course=course, now=now, student_ids={student.id})
-    return record.students[0]
-
-
-def _student_record(course: Course, now: datetime, student: Student, facts: _Facts) -> StudentRecord:
+def _student_record(course: Course, now: datetime, student: Enrolled, facts: Facts) -> StudentRecord:
     assert student.id is not None
     weeks = [_week_record(course, now, student.id, w, facts) for w in course.weeks]
     ended = [w for w in weeks if w.ended]
@@ -170,7 +165,7 @@ def _student_record(course: Course, now: datetime, student: Student, facts: _Fac
     )
 
 
-def _week_record(course: Course, now: datetime, sid: int, week: Week, facts: _Facts) -> WeekRecord:
+def _week_record(course: Course, now: datetime, sid: int, week: Week, facts: Facts) -> WeekRecord:
     policy = course.policy
     n = week.number
     web = facts.presence.minutes.get((sid, n, "webinar"), 0.0)
@@ -187,17 +182,17 @@ def _week_record(course: Course, now: datetime, sid: int, week: Week, facts: _Fa
         discussion_minutes=math.floor(disc),
         discussion_present=disc_present,
         questions=facts.questions.get((sid, n), 0),
-        reflection=_reflection_state(course, now, week, facts.reflections.get((sid, n))),
+        reflection=_reflection_state(course, now, week, facts.late.get((sid, n))),
         absent=ended and not (web_present and disc_present),
         excused=excuse is not None,
-        excuse_reason=excuse.reason if excuse is not None else "",
+        excuse_reason=excuse or "",
         recording_watched=(sid, n) in facts.watched,
     )
 
 
-def _reflection_state(course: Course, now: datetime, week: Week, reflection: Any) -> ReflectionState:
-    if reflection is not None:
-        return "late" if reflection.late else "on_time"
+def _reflection_state(course: Course, now: datetime, week: Week, late: bool | None) -> ReflectionState:
+    if late is not None:
+        return "late" if late else "on_time"
     return "missing" if now >= course.reflection_due(week) else "not_due"
 
 

@@ -1,4 +1,4 @@
-"""The week's tally: what it says (from the class record) and its row's version/lease bookkeeping.
+"""The week's tally message row: its version, edit slot and posting claim, shared by every process.
 
 Many processes may edit one tally. `version` counts changes; `rendered_version` is the newest
 version a sent message reflects; `updated_at` is the last edit slot taken (it paces chat.update);
@@ -8,103 +8,18 @@ version a sent message reflects; `updated_at` is the last edit slot taken (it pa
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from rules.course import Course, Week
 from storage.db import changed_one_row, insert_ignoring_duplicates
 from storage.models import TallyMessage
-from storage.presence import UnmatchedPresence
-from storage.records import ClassRecord, class_record
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 POSTING = "posting:"
 
-
-@dataclass(frozen=True)
-class Shortfall:
-    """A student below a requirement, named in the tally (only those are named)."""
-
-    name: str
-    questions: int
-    absent: bool = False
-
-
-@dataclass
-class WeekSummary:
-    """Everything a week's tally shows, live or final."""
-
-    week: Week
-    final: bool
-    min_questions: int
-    questions: int = 0
-    active: int = 0
-    zoom_data: bool = False
-    considered: int = 0
-    met: int = 0
-    below: list[Shortfall] = field(default_factory=list)
-    webinar_present: int = 0
-    discussion_present: int = 0
-    excused: int = 0
-    unmatched: list[UnmatchedPresence] = field(default_factory=list)
-
-
-def summarize_week(*, session: Session, course: Course, now: datetime, week: int, final: bool) -> WeekSummary:
-    """The tally of `week` at `now`; final once the discussion ended (or a TA finalised it)."""
-    record = class_record(session=session, course=course, now=now)
-    wk = course.weeks[week - 1]
-    return summary_from_record(record, wk, now, final=final or course.ended(wk, now))
-
-
-def summary_from_record(record: ClassRecord, wk: Week, now: datetime, *, final: bool) -> WeekSummary:
-    """Count one week of a class record; name only students below a requirement."""
-    minimum = record.course.policy.min_questions
-    summary = WeekSummary(week=wk, final=final, min_questions=minimum)
-    summary.unmatched = [u for u in record.unmatched if u.week == wk.number]
-    discussion_started = now >= wk.discussion.start
-    for r in record.students:
-        w = r.weeks[wk.number - 1]
-        summary.questions += w.questions
-        summary.zoom_data = summary.zoom_data or w.webinar_minutes > 0 or w.discussion_minutes > 0
-        if r.student.status != "active":
-            continue
-        summary.active += 1
-        summary.webinar_present += w.webinar_present
-        summary.discussion_present += w.discussion_present
-        if final:
-            _final_student(summary, r.student.name, w.questions, w)
-            continue
-        here = w.discussion_minutes > 0 if discussion_started else w.webinar_minutes > 0
-        if here or w.questions > 0:
-            summary.considered += 1
-            if w.questions >= minimum:
-                summary.met += 1
-            else:
-                summary.below.append(Shortfall(r.student.name, w.questions))
-    summary.zoom_data = summary.zoom_data or bool(summary.unmatched)
-    return summary
-
-
-def _final_student(summary: WeekSummary, name: str, questions: int, w: Any) -> None:
-    """After the discussion: absent (unexcused) or too few questions is a shortfall."""
-    if w.absent:
-        if w.excused:
-            summary.excused += 1
-        else:
-            summary.below.append(Shortfall(name, questions, absent=True))
-        return
-    summary.considered += 1
-    if questions >= summary.min_questions:
-        summary.met += 1
-    else:
-        summary.below.append(Shortfall(name, questions))
-
-
-# -- the row ------------------------------------------------------------------------------
 
 
 def bump(*, session: Session, week: int, channel: str, final: bool = False) -> int:

@@ -1,0 +1,166 @@
+"""Presence: Zoom join/leave rows → minutes per student, week and part (spec §5).
+
+Minutes are derived at read time from every stored row (webhook, report and CSV alike), so a
+redelivered event, a back-fill merged twice or a TA's later match never double counts:
+each participant's visits are paired by the payload's own times, then unioned per student and
+clipped to the part's scheduled window. A join with no leave ends at its instance's
+`*.ended` time, else at the part's scheduled end (or now, while the part is still running);
+a leave with no join started at its instance's `*.started` time, else at the scheduled start.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+from rules.course import Course, Part, Week
+from rules.identity import Identity
+from rules.intervals import Span, pair_marks, union_minutes
+
+
+class Mark(Protocol):
+    """One stored join, leave, start or end at the payload's own time."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def zoom_id(self) -> str: ...
+    @property
+    def instance_uuid(self) -> str: ...
+    @property
+    def participant_key(self) -> str: ...
+    @property
+    def user_name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def registrant_id(self) -> str: ...
+    @property
+    def zoom_user_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class UnmatchedPresence:
+    """Minutes of a Zoom identity that matched no student, for TAs to match."""
+
+    week: int
+    part: Part
+    name: str
+    email: str
+    minutes: float
+
+
+@dataclass
+class PresenceTable:
+    """Minutes present per (student_id, week, part), plus the unmatched identities."""
+
+    minutes: dict[tuple[int, int, Part], float] = field(default_factory=dict)
+    unmatched: list[UnmatchedPresence] = field(default_factory=list)
+
+
+def presence_from_marks(
+    marks: Iterable[Mark], *, course: Course, now: datetime, match: Callable[[Identity], int | None]
+) -> PresenceTable:
+    """Minutes per student, week and part: same marks in any order, with any duplicates, same table."""
+    visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
+    labels: dict[str, Identity] = {}
+    for part, who, spans in _participant_spans(list(marks), course, now):
+        sid = match(who)
+        owner = f"s:{sid}" if sid is not None else who.group
+        visits[(owner, part)].extend(spans)
+        if sid is None and (owner not in labels or _label_key(who) < _label_key(labels[owner])):
+            labels[owner] = who
+    weeks_by_date = {w.date: w for w in course.weeks}
+    table = PresenceTable()
+    for (owner, part), spans in visits.items():
+        for week in _weeks_touched(spans, course, weeks_by_date):
+            minutes = union_minutes(spans, *_utc_window(week, part))
+            if minutes <= 0:
+                continue
+            if owner.startswith("s:"):
+                table.minutes[(int(owner[2:]), week.number, part)] = minutes
+            else:
+                who = labels[owner]
+                table.unmatched.append(UnmatchedPresence(week.number, part, who.name, who.email, minutes))
+    table.unmatched.sort(key=lambda u: (u.week, u.part, u.name.casefold(), u.email, u.minutes))
+    return table
+
+
+def _utc_window(week: Week, part: Part) -> tuple[datetime, datetime]:
+    """The part's window in UTC: comparing like zones is much faster than ZoneInfo arithmetic."""
+    window = week.window(part)
+    return window.start.astimezone(UTC), window.end.astimezone(UTC)
+
+
+def _label_key(who: Identity) -> tuple[bool, bool, str, str]:
+    return (not who.name, not who.email, who.name, who.email)
+
+
+def _weeks_touched(spans: list[Span], course: Course, by_date: dict[date, Week]) -> list[Week]:
+    days = {course.local(t).date() for span in spans for t in span}
+    return sorted((by_date[d] for d in days if d in by_date), key=lambda w: w.number)
+
+
+def _participant_spans(
+    marks: list[Mark], course: Course, now: datetime
+) -> list[tuple[Part, Identity, list[Span]]]:
+    """Visits per participant of each Zoom instance, with the part they belong to."""
+    zoom_of_instance = {m.instance_uuid: m.zoom_id for m in marks if m.zoom_id and m.instance_uuid}
+    instances: dict[tuple[str, str], list[Mark]] = defaultdict(list)
+    for m in marks:
+        zoom_id = m.zoom_id or zoom_of_instance.get(m.instance_uuid, "")
+        instances[(zoom_id, m.instance_uuid)].append(m)
+    out: list[tuple[Part, Identity, list[Span]]] = []
+    for (zoom_id, _uuid), group in instances.items():
+        part = course.part_for_zoom_id(zoom_id)
+        if part is None:
+            continue  # an unknown Zoom id: kept, counted nowhere
+        out.extend(_instance_spans(group, part, course, now))
+    return out
+
+
+def _instance_spans(
+    group: list[Mark], part: Part, course: Course, now: datetime
+) -> list[tuple[Part, Identity, list[Span]]]:
+    starts = [m.at for m in group if m.kind == "start"]
+    ends = [m.at for m in group if m.kind == "end"]
+    started = min(starts) if starts else None
+    ended = max(ends) if ends else None
+    weeks_by_date = {w.date: w for w in course.weeks}
+
+    def scheduled(at: datetime) -> Week | None:
+        return weeks_by_date.get(course.local(at).date())
+
+    def opened_at(leave: datetime) -> datetime | None:
+        week = scheduled(leave)
+        return started or (_utc_window(week, part)[0] if week else None)
+
+    def closed_at(join: datetime) -> datetime | None:
+        week = scheduled(join)
+        return ended or (min(now, _utc_window(week, part)[1]) if week else None)
+
+    people: dict[str, list[Mark]] = defaultdict(list)
+    for m in group:
+        if m.kind in ("join", "leave"):
+            people[m.participant_key].append(m)
+    out: list[tuple[Part, Identity, list[Span]]] = []
+    for pmarks in people.values():
+        spans = pair_marks(((m.kind, m.at) for m in pmarks), opened_at=opened_at, closed_at=closed_at)
+        if spans:
+            out.append((part, _identity(pmarks), spans))
+    return out
+
+
+def _identity(marks: list[Mark]) -> Identity:
+    """The earliest non-empty value of each field, so the result never depends on order."""
+
+    def first(attr: str) -> str:
+        values = sorted((m.at, getattr(m, attr)) for m in marks if getattr(m, attr))
+        return str(values[0][1]) if values else ""
+
+    return Identity(first("user_name"), first("email"), first("registrant_id"), first("zoom_user_id"))
