@@ -12,10 +12,10 @@ import typer
 from bot.cli_support import fail, runtime
 from bot.config import ZOOM_API_HOWTO, Settings
 from bot.runtime import Runtime
-from handlers.zoom_api import ZoomApi
-from handlers.zoom_backfill import PartBackfill, backfill_week
-from handlers.zoom_csv import ZoomCsvError, week_visits
-from handlers.zoom_events import store_visits
+from handlers.zoom.api import ZoomApi
+from handlers.zoom.backfill import PartBackfill, backfill_week
+from handlers.zoom.csv_import import ZoomCsvError, week_visits
+from handlers.zoom.visits import store_visits
 from rules.course import Week
 from storage.db import upgrade
 

@@ -18,7 +18,8 @@ from bot.app import build_slack_app
 from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from handlers import tally, zoom_webhook
+from handlers import tally
+from handlers.zoom import webhook as zoom_webhook
 from storage.db import ping
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from handlers.records import class_record, student_record, summarize_week
 from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
-from handlers.zoom_identities import match_identity
+from handlers.zoom.identities import match_identity
 from rules.course import PARTS, Week
 from rules.credit import ClassRecord
 from rules.export import to_csv, to_table

@@ -17,9 +17,9 @@ from sqlmodel import col, select
 
 from handlers.deps import Deps
 from handlers.records import compute_presence, unmatched_identities
-from handlers.zoom_events import Attendance, attendance_rows, event_row
-from handlers.zoom_identities import link_identity
-from handlers.zoom_webhook import WebhookReply, receive
+from handlers.zoom.identities import link_identity
+from handlers.zoom.webhook import WebhookReply, receive
+from handlers.zoom.wire import Attendance, attendance_rows, event_row
 from rules.course import Course
 from storage.db import session_scope
 from storage.models import IdentityLink, ZoomEvent

@@ -11,8 +11,8 @@ from zoomus import ZoomClient
 
 from bot.cli import app as cli
 from bot.runtime import Runtime
-from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
-from handlers.zoom_events import event_row
+from handlers.zoom.api import ZoomApi, ZoomApiError, encode_uuid
+from handlers.zoom.wire import event_row
 from storage.db import session_scope
 from storage.zoom_store import insert_events
 from tests.factories import add_student, local

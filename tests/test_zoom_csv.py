@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 
 from bot.cli import app as cli
 from bot.runtime import Runtime
-from handlers.zoom_csv import parse_time
+from handlers.zoom.csv_import import parse_time
 from storage.db import session_scope
 from storage.models import ZoomEvent
 from tests.factories import PACIFIC, add_student, local

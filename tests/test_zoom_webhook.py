@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from handlers.records import class_record
-from handlers.zoom_events import url_validation
+from handlers.zoom.wire import url_validation
 from storage.db import session_scope
 from storage.models import ZoomEvent
 from tests.conftest import Live

@@ -1,4 +1,4 @@
-"""Zoom's wire format: webhook signatures, and events or attendance rows as ZoomEvent rows."""
+"""Zoom's wire format: webhook signatures, and webhook events or report/CSV visits as ZoomEvent rows."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from handlers.deps import Deps
-from storage.db import session_scope
 from storage.models import ZoomEvent
-from storage.zoom_store import column_limit, insert_events
+from storage.zoom_store import column_limit
 
 # Zoom documents no tolerance. Retries (+5/+25/+85 min) may keep the first attempt's timestamp,
 # and a replayed event is harmless (it dedups to nothing), so the past is generous and only
@@ -97,21 +95,23 @@ def event_row(payload: dict[str, Any], raw: str, received_at: datetime) -> ZoomE
         dedup = _digest("raw", raw)  # a redelivery carries the same body
     else:
         dedup = _digest(event, uuid, who if visit else _zoom_id(obj.get("id")), kind, at.isoformat())
-    return ZoomEvent(
+    return _zoom_event(
         dedup_key=dedup,
         source="webhook",
-        event=_clip(event.strip(), "event"),
+        event=event.strip(),
         event_ts=event_ts,
-        zoom_id=_zoom_id(obj.get("id")),
+        zoom_id=obj.get("id"),
         instance_uuid=uuid,
         kind=kind,
         at=at,
         participant_key=participant_key,
-        user_name=_text(person.get("user_name"), "user_name"),
-        email=_text(person.get("email"), "email"),
-        registrant_id=_text(person.get("registrant_id"), "registrant_id"),
-        zoom_user_id=_text(person.get("participant_user_id") or person.get("id"), "zoom_user_id"),
-        body=_clean(raw),
+        who=(
+            person.get("user_name"),
+            person.get("email"),
+            person.get("registrant_id"),
+            person.get("participant_user_id") or person.get("id"),
+        ),
+        body=raw,
         received_at=received_at,
     )
 
@@ -143,40 +143,57 @@ def attendance_rows(
         + _digest(zoom_id, instance_uuid, *who, visit.join.isoformat(), visit.leave.isoformat())[:48]
     )
     return [
-        ZoomEvent(
+        _zoom_event(
             dedup_key=_digest(key, kind),
             source=source,
             event=f"{source}.{kind}",
-            zoom_id=_zoom_id(zoom_id),
-            instance_uuid=_text(instance_uuid, "instance_uuid"),
+            zoom_id=zoom_id,
+            instance_uuid=instance_uuid,
             kind=kind,
             at=at,
             participant_key=key,
-            user_name=_text(visit.name, "user_name"),
-            email=_text(visit.email, "email"),
-            registrant_id=_text(visit.registrant_id, "registrant_id"),
-            zoom_user_id=_text(visit.zoom_user_id, "zoom_user_id"),
-            body=_clean(visit.raw),
+            who=(visit.name, visit.email, visit.registrant_id, visit.zoom_user_id),
+            body=visit.raw,
             received_at=received_at,
         )
         for kind, at in (("join", visit.join), ("leave", visit.leave))
     ]
 
 
-def store_visits(
-    deps: Deps, found: list[Attendance], *, source: str, zoom_id: str, instance_uuid: str = ""
-) -> int:
-    """Store report or CSV visits in one transaction; returns how many were new."""
-    now = deps.clock()
-    rows = [
-        row
-        for visit in found
-        for row in attendance_rows(
-            visit, source=source, zoom_id=zoom_id, instance_uuid=instance_uuid, received_at=now
-        )
-    ]
-    with session_scope(deps.engine) as session:
-        return insert_events(session=session, rows=rows) // 2
+def _zoom_event(
+    *,
+    dedup_key: str,
+    source: str,
+    event: str,
+    zoom_id: object,
+    instance_uuid: str,
+    kind: str,
+    at: datetime | None,
+    participant_key: str,
+    who: tuple[object, object, object, object],
+    body: str,
+    received_at: datetime,
+    event_ts: int | None = None,
+) -> ZoomEvent:
+    """The one place a ZoomEvent row is built: texts cleaned and cut to their columns, ids unspaced."""
+    name, email, registrant_id, zoom_user_id = who
+    return ZoomEvent(
+        dedup_key=dedup_key,
+        source=source,
+        event=_clip(event, "event"),
+        event_ts=event_ts,
+        zoom_id=_zoom_id(zoom_id),
+        instance_uuid=_text(instance_uuid, "instance_uuid"),
+        kind=kind,
+        at=at,
+        participant_key=participant_key,
+        user_name=_text(name, "user_name"),
+        email=_text(email, "email"),
+        registrant_id=_text(registrant_id, "registrant_id"),
+        zoom_user_id=_text(zoom_user_id, "zoom_user_id"),
+        body=_clean(body),
+        received_at=received_at,
+    )
 
 
 def _instant(kind: str, obj: dict[str, Any], person: dict[str, Any], event_ts: int | None) -> datetime | None:

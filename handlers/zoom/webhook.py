@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.deps import Deps
-from handlers.zoom_events import BadEvent, event_row, signature_problem, url_validation
+from handlers.zoom.wire import BadEvent, event_row, signature_problem, url_validation
 from storage.models import ZoomEvent
 from storage.zoom_store import store_event
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.deps import Deps
-from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
-from handlers.zoom_events import Attendance, parse_instant, store_visits
+from handlers.zoom.api import ZoomApi, ZoomApiError, encode_uuid
+from handlers.zoom.visits import store_visits
+from handlers.zoom.wire import Attendance, parse_instant
 from rules.course import PARTS, Part, Week
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.zoom_events import Attendance
+from handlers.zoom.wire import Attendance
 from rules.course import Course, Part, Week
 from storage.problems import FileProblems
 
