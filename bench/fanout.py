@@ -31,8 +31,8 @@ from bench.common import (
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.scheduler import scheduler_client
-from handlers.delivery import Pacer
-from handlers.jobs import run_due
+from handlers.schedule.delivery import Pacer
+from handlers.schedule.jobs import run_due
 from storage.db import session_scope, upgrade
 from storage.models import Student
 from tests.factories import write_course

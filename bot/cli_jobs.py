@@ -41,7 +41,7 @@ def run_due_command(
     """Send every prompt, reminder, notice and digest due now; never one already sent."""
     from bot.config import SLACK_HOWTO
     from bot.scheduler import scheduler_client
-    from handlers.jobs import run_tick
+    from handlers.schedule.jobs import run_tick
     from storage.db import upgrade
 
     rt = runtime()

@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -27,9 +28,9 @@ class Runtime:
     course: Course
     clock: Callable[[], datetime]
 
-    @property
+    @cached_property
     def deps(self) -> Deps:
-        """What handlers need, without the settings they must not read."""
+        """What handlers need, minus the settings they must not read; one per process (it owns the tally)."""
         return Deps(engine=self.engine, course=self.course, clock=self.clock)
 
 

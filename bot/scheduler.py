@@ -1,4 +1,4 @@
-"""The scheduler: `serve` runs the due work (handlers.jobs.run_due) once a minute, off the event loop."""
+"""The scheduler: `serve` runs the due work (handlers/schedule/jobs.py) once a minute, off the event loop."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.app import make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.jobs import IdleGate, RunSummary, run_tick
+from handlers.schedule.jobs import IdleGate, RunSummary, run_tick
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0

@@ -18,7 +18,6 @@ from bot.app import build_slack_app
 from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from handlers import tally
 from handlers.zoom import webhook as zoom_webhook
 from storage.db import ping
 
@@ -100,7 +99,8 @@ def create_app(
         finally:
             if scheduler:
                 await scheduler.stop()
-            await run_in_threadpool(tally.drain, SHUTDOWN_DRAIN_SECONDS)  # the last tally edit lands
+            # the last tally edit lands before the process goes
+            await run_in_threadpool(runtime.deps.tally.drain, SHUTDOWN_DRAIN_SECONDS)
 
     return Starlette(
         routes=[

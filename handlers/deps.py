@@ -1,13 +1,15 @@
-"""What every handler is given: the database, the course and the clock (injected for tests)."""
+"""What every handler is given: the database, the course, the clock (injected for tests), the tally."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
+from handlers.schedule.tally_worker import TallyWorker
 from rules.course import Course
 
 
@@ -18,3 +20,8 @@ class Deps:
     engine: Engine
     course: Course
     clock: Callable[[], datetime]
+
+    @cached_property
+    def tally(self) -> TallyWorker:
+        """The tally updaters for this database; one per Deps, and the runtime keeps one Deps."""
+        return TallyWorker(self.engine, self.course, self.clock)

@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import tally
 from handlers.deps import Deps
 from handlers.students import NotEnrolled, active_student
 from handlers.views import ask as views
@@ -68,7 +67,7 @@ def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltConte
     respond(text=views.saved(week.number, result.count, deps.course.policy.min_questions))
     if result.created:
         _post_to_moderator(deps, client, student.name, week.number, text)
-        tally.note_question(deps, client, week.number)
+        deps.tally.note_question(client, week.number)
 
 
 def _dedup_key(command: dict[str, Any], now: str) -> str:

@@ -12,10 +12,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import tally
 from handlers.deps import Deps
 from handlers.identity import is_ta, resolve_student
 from handlers.records import class_record, student_record, summarize_week
+from handlers.schedule.tally_worker import TallyError
 from handlers.seminar_args import Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
@@ -102,8 +102,8 @@ def do_tally(call: Call) -> Replies:
     if deps.clock() < week.webinar.start:
         return [views.tally_not_started(deps.course, week)]
     try:
-        row = tally.refresh(deps, call.client, week.number)
-    except tally.TallyError as error:
+        row = deps.tally.refresh(call.client, week.number)
+    except TallyError as error:
         return [views.slack_failed(deps.course, f"post week {week.number}'s tally", str(error))]
     with session_scope(deps.engine) as session:
         summary = summarize_week(
@@ -171,7 +171,7 @@ def do_match(call: Call) -> Replies:
         )
         moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
     for week in sorted({u.week for u in minutes}):
-        tally.touch(call.deps, call.client, week)
+        call.deps.tally.touch(call.client, week)
     return [views.matched(identity, student.name, minutes, moved.name if moved else None)]
 
 
@@ -188,7 +188,7 @@ def do_excuse(call: Call) -> Replies:
             reason=call.cmd.reason,
             ta_user_id=call.user_id,
         )
-    tally.touch(call.deps, call.client, week.number)
+    call.deps.tally.touch(call.client, week.number)
     return [views.excused(call.deps.course, week, student.name, call.cmd.reason, call.standing(student))]
 
 
@@ -202,7 +202,7 @@ def do_unexcuse(call: Call) -> Replies:
             session=session, student_id=student.id, week=week.number, ta_user_id=call.user_id
         )
     if removed is not None:
-        tally.touch(call.deps, call.client, week.number)
+        call.deps.tally.touch(call.client, week.number)
     return [
         views.unexcused(call.deps.course, week, student.name, removed is not None, call.standing(student))
     ]

@@ -18,7 +18,6 @@ from bot.app import LISTENER_THREADS, build_slack_app, make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web import create_app
-from handlers.tally import drain as drain_tally
 from rules.course import Course
 from storage.db import make_engine, upgrade
 from tests.factories import local, write_course
@@ -103,7 +102,6 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     upgrade(eng)
     yield eng
-    drain_tally()
     eng.dispose()
 
 
@@ -113,7 +111,6 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     eng = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
     upgrade(eng)
     yield eng
-    drain_tally()
     eng.dispose()
 
 
@@ -183,7 +180,7 @@ def runtime(settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
     rt = build_runtime(settings, clock=clock)
     upgrade(rt.engine)
     yield rt
-    drain_tally()  # background tally updates finish before the database goes away
+    rt.deps.tally.drain()  # background tally updates finish before the database goes away
     rt.engine.dispose()
 
 

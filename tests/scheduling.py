@@ -13,9 +13,9 @@ from sqlmodel import select
 
 from bot.config import Settings
 from bot.scheduler import scheduler_client
-from handlers.delivery import Pacer
 from handlers.deps import Deps
-from handlers.jobs import RunSummary, run_due
+from handlers.schedule.delivery import Pacer
+from handlers.schedule.jobs import RunSummary, run_due
 from rules.course import Course
 from storage.db import session_scope
 from storage.models import OutboundMessage, Student, utcnow

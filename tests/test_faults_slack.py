@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.due import PROMPT
+from handlers.schedule.due import PROMPT
 from rules.course import Course
 from storage.db import session_scope
 from storage.models import Excuse, utcnow

@@ -10,7 +10,16 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.due import DIGEST, LINK, NOTICE, NOTICE_NO_LINK, PROMPT, REMINDER, message_key, reminder_time
+from handlers.schedule.due import (
+    DIGEST,
+    LINK,
+    NOTICE,
+    NOTICE_NO_LINK,
+    PROMPT,
+    REMINDER,
+    message_key,
+    reminder_time,
+)
 from rules.course import Course
 from rules.course_file import parse_course
 from storage.db import session_scope

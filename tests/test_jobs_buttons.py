@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.due import LINK, PROMPT
+from handlers.schedule.due import LINK, PROMPT
 from storage.db import session_scope
 from storage.models import Excuse, RecordingLink
 from tests.conftest import Live

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from handlers.deps import Deps
-from handlers.jobs import RunSummary, run_due
+from handlers.schedule.jobs import RunSummary, run_due
 from rules.course import Course
 from storage.db import session_scope
 from storage.models import Excuse

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.runtime import Runtime
-from handlers.due import PROMPT, due_messages, message_key
+from handlers.schedule.due import PROMPT, due_messages, message_key
 from rules.course import Course
 from storage import outbox
 from storage.db import session_scope

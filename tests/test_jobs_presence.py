@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from handlers.due import NOTICE_NO_LINK
 from handlers.records import class_record
+from handlers.schedule.due import NOTICE_NO_LINK
 from storage.db import session_scope
 from storage.models import Reflection
 from tests.conftest import Live

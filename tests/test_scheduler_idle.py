@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 from bot.runtime import Runtime
 from bot.scheduler import DueTick
 from handlers.deps import Deps
-from handlers.due import due_messages, next_boundary
-from handlers.jobs import SAFETY_RECHECK, IdleGate
+from handlers.schedule.due import due_messages, next_boundary
+from handlers.schedule.jobs import SAFETY_RECHECK, IdleGate
 from rules.course_file import parse_course
 from storage import outbox
 from storage.db import make_engine, session_scope, upgrade

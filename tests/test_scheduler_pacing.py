@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.delivery import Pacer, retry_after_seconds
+from handlers.schedule.delivery import Pacer, retry_after_seconds
 
 
 class SimClock:

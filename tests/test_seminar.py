@@ -11,9 +11,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from handlers import tally
 from handlers.records import class_record
-from handlers.tally import drain
+from handlers.schedule import tally_worker as tally
 from rules.export import to_table
 from storage.db import session_scope
 from storage.models import Excuse, IdentityLink, Question, RecordingLink, TaAction, TallyMessage
@@ -346,7 +345,7 @@ def test_unmatched_then_match_updates_report_and_summary(live: Live) -> None:
     seminar(live, "match bobby's ipad <@U0BOB|bob>")
     matched = replies(live, 3)[2]["text"]
     assert "to *Bob Babbage*" in matched and "week 1 webinar 60 min, week 1 discussion 30 min" in matched
-    assert drain()
+    assert live.runtime.deps.tally.drain()
     final = all_text(live.slack.calls_to("chat.update", channel="C0TAS")[-1].body)
     assert "webinar 2 of 2" in final and "discussion 2 of 2" in final and "Everyone attended" in final
     assert "Bobby" not in final

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,8 +15,8 @@ from sqlmodel import Session
 
 from bot.app import make_web_client
 from bot.config import Settings
-from handlers import tally
 from handlers.deps import Deps
+from handlers.schedule import tally_worker as tally
 from rules.course import Course
 from storage.db import make_engine, session_scope
 from storage.models import Excuse, Question, TallyMessage
@@ -25,9 +26,11 @@ from tests.live import FrozenClock
 
 
 @pytest.fixture
-def deps(engine: Engine, course: Course, clock: FrozenClock) -> Deps:
-    """Handler deps on each database."""
-    return Deps(engine=engine, course=course, clock=clock)
+def deps(engine: Engine, course: Course, clock: FrozenClock) -> Iterator[Deps]:
+    """Handler deps on each database; their tally updaters finish before the database goes away."""
+    deps = Deps(engine=engine, course=course, clock=clock)
+    yield deps
+    deps.tally.drain()
 
 
 @pytest.fixture
@@ -75,11 +78,11 @@ def test_burst_of_50_questions(deps: Deps, client: WebClient, fake_slack: FakeSl
         assert student_id is not None
         with session_scope(deps.engine) as session:
             ask(session, student_id)
-        tally.note_question(deps, client, 1)
+        deps.tally.note_question(client, 1)
 
     with ThreadPoolExecutor(max_workers=50) as pool:
         list(pool.map(one, asks))
-    assert tally.drain(timeout=20)
+    assert deps.tally.drain(timeout=20)
 
     posts = fake_slack.calls_to("chat.postMessage")
     updates = fake_slack.calls_to("chat.update")
@@ -115,12 +118,12 @@ def test_two_processes_share_one_message(
     def one(i: int) -> None:
         with session_scope(deps.engine) as session:
             ask(session, ada if i % 3 else bob)
-        tally.note_question(other if i % 2 else deps, client, 1)
+        (other if i % 2 else deps).tally.note_question(client, 1)
 
     try:
         with ThreadPoolExecutor(max_workers=12) as pool:
             list(pool.map(one, range(12)))
-        assert tally.drain(timeout=20)
+        assert deps.tally.drain(timeout=20) and other.tally.drain(timeout=20)
     finally:
         other_engine.dispose()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
@@ -134,12 +137,12 @@ def test_deleted_message_is_posted_again(deps: Deps, client: WebClient, fake_sla
         ada = add_student(session, "Ada", "ada@example.edu").id
         assert ada
         ask(session, ada)
-    first = tally.refresh(deps, client, 1)
+    first = deps.tally.refresh(client, 1)
     fake_slack.fail("chat.update", error="message_not_found")
     with session_scope(deps.engine) as session:
         ask(session, ada)
-    tally.note_question(deps, client, 1)
-    assert tally.drain(timeout=20)
+    deps.tally.note_question(client, 1)
+    assert deps.tally.drain(timeout=20)
     posts = fake_slack.calls_to("chat.postMessage")
     assert len(posts) == 2
     with session_scope(deps.engine) as session:
@@ -157,8 +160,8 @@ def test_slack_failure_is_reported_then_retried(deps: Deps, client: WebClient, f
         ask(session, ada)
     fake_slack.fail("chat.postMessage", error="not_in_channel", times=2)
     with pytest.raises(tally.TallyError, match="not_in_channel"):
-        tally.refresh(deps, client, 1)
-    assert tally.drain(timeout=20)
+        deps.tally.refresh(client, 1)
+    assert deps.tally.drain(timeout=20)
     posts = fake_slack.calls_to("chat.postMessage")
     assert len(posts) == 3 and "1 question" in message_text(posts[-1])
 
@@ -169,12 +172,12 @@ def test_rate_limited_update_still_lands(deps: Deps, client: WebClient, fake_sla
         ada = add_student(session, "Ada", "ada@example.edu").id
         assert ada
         ask(session, ada)
-    tally.refresh(deps, client, 1)
+    deps.tally.refresh(client, 1)
     fake_slack.fail("chat.update", status=429, retry_after=1)
     with session_scope(deps.engine) as session:
         ask(session, ada)
-    tally.note_question(deps, client, 1)
-    assert tally.drain(timeout=20)
+    deps.tally.note_question(client, 1)
+    assert deps.tally.drain(timeout=20)
     assert "2 questions" in message_text(last_message(fake_slack))
 
 
@@ -191,10 +194,10 @@ def test_final_summary_names_only_shortfalls(
         ask(session, ada)
         ask(session, ada)
         session.add(Excuse(student_id=bob, week=1, reason="sick", created_by="U0TA1"))
-    tally.refresh(deps, client, 1)
+    deps.tally.refresh(client, 1)
     assert "Week 1 question tally" in message_text(last_message(fake_slack))
     clock.set(local(2021, 9, 23, 15, 5))
-    row = tally.refresh(deps, client, 1, final=True)
+    row = deps.tally.refresh(client, 1, final=True)
     assert row.final
     final = message_text(last_message(fake_slack))
     assert "Week 1 summary" in final and "webinar 0 of 2" in final and "1 excused" in final
@@ -211,15 +214,15 @@ def test_note_question_is_cheap(deps: Deps, client: WebClient, fake_slack: FakeS
         assert ada
         ask(session, ada)
     start = time.monotonic()
-    tally.note_question(deps, client, 1)
+    deps.tally.note_question(client, 1)
     assert time.monotonic() - start < 1.5  # posting takes 2 s
-    assert tally.drain(timeout=20)
+    assert deps.tally.drain(timeout=20)
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
 def test_touch_only_updates_existing_tallies(deps: Deps, client: WebClient, fake_slack: FakeSlack) -> None:
-    tally.touch(deps, client, 2)
-    assert tally.drain()
+    deps.tally.touch(client, 2)
+    assert deps.tally.drain()
     assert fake_slack.calls_to("chat.postMessage") == []
     with session_scope(deps.engine) as session:
         assert session.get(TallyMessage, 2) is None
@@ -235,12 +238,12 @@ def test_finalize_ended_posts_each_summary_once(
 
     def at(*when: int) -> list[int]:
         clock.set(local(2021, *when))
-        return tally.finalize_ended(deps, client, clock())
+        return deps.tally.finalize_ended(client, clock())
 
     assert at(9, 23, 15, 10) == []  # /ask is still open
     fake_slack.fail("chat.postMessage", error="channel_not_found", times=1000)
     assert at(9, 23, 15, 15) == []  # Slack refused: tried again at the next tick
-    assert tally.drain()  # the background retries gave up too
+    assert deps.tally.drain()  # the background retries gave up too
     fake_slack.faults.clear()  # Slack accepts again (however many retries the updater made)
     assert at(9, 23, 15, 16) == [1]
     assert at(9, 23, 18, 0) == []
@@ -260,8 +263,8 @@ def test_a_dead_posters_claim_expires(deps: Deps, client: WebClient, fake_slack:
         assert ada
         ask(session, ada)
         session.add(TallyMessage(week=1, channel="C0TAS", ts=f"posting:{time.time() - 3600:.3f}", version=1))
-    tally.note_question(deps, client, 1)
-    assert tally.drain(timeout=20)
+    deps.tally.note_question(client, 1)
+    assert deps.tally.drain(timeout=20)
     [post] = fake_slack.calls_to("chat.postMessage", channel="C0TAS")
     assert "1 question" in message_text(post)
     with session_scope(deps.engine) as session:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.app import build_slack_app, make_web_client
 from bot.runtime import Runtime
 from bot.web import create_app
-from handlers import tally
+from handlers.schedule import tally_worker as tally
 from storage.db import session_scope
 from storage.models import Question, TallyMessage
 from tests.conftest import Live
@@ -31,7 +31,7 @@ def test_burst_of_50_asks_through_slack(live: Live) -> None:
     with ThreadPoolExecutor(max_workers=50) as pool:
         assert set(pool.map(ask, range(50))) == {200}
     live.slack.wait_for("response_url", 50, timeout=20)
-    assert tally.drain(timeout=20)
+    assert live.runtime.deps.tally.drain(timeout=20)
 
     posts = live.slack.calls_to("chat.postMessage", channel="C0TAS")
     edits = live.slack.calls_to("chat.update", channel="C0TAS")
@@ -56,5 +56,5 @@ def test_shutdown_waits_for_the_last_tally_edit(runtime: Runtime, fake_slack: Fa
         session.add(Question(student_id=ada, week=1, text="q", dedup_key="q1"))
     fake_slack.delays["chat.postMessage"] = 0.5
     with LiveServer(app):
-        tally.note_question(runtime.deps, client, 1)
+        runtime.deps.tally.note_question(client, 1)
     assert len(fake_slack.calls_to("chat.postMessage", channel="C0TAS")) == 1

@@ -23,10 +23,9 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
-from handlers import tally
-from handlers.delivery import Delivery, Pacer, post
 from handlers.deps import Deps
-from handlers.due import Outgoing, due_messages, next_boundary
+from handlers.schedule.delivery import Delivery, Pacer, post
+from handlers.schedule.due import Outgoing, due_messages, next_boundary
 from storage import outbox
 from storage.db import session_scope
 from storage.models import utcnow
@@ -129,7 +128,7 @@ def run_tick(
     summary Slack refused is tried again next minute); `run_due` is skipped when the gate shows
     nothing new can be due. `serve` passes its gate; `jobs run-due` runs everything.
     """
-    summaries = tally.finalize_ended(deps, client, now)
+    summaries = deps.tally.finalize_ended(client, now)
     if gate is not None and not gate.should_run(deps, now, utcnow()):
         return None
     summary = run_due(deps, client, now, stop=stop)
