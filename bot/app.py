@@ -17,9 +17,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
-from handlers import register_slack
 from handlers.deps import Deps
-from handlers.views.common import ERROR_TRY_AGAIN
+from handlers.slack import register as register_slack
+from handlers.slack.views.common import ERROR_TRY_AGAIN
 
 logger = logging.getLogger(__name__)
 # Bolt runs each listener's post-ack work (database, Slack calls) on this pool, and a listener

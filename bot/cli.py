@@ -93,7 +93,7 @@ def roster_import(
 def _link_slack(loaded: Settings, engine: Engine) -> None:
     """Spec §3: students without a slack_user_id are looked up by email when Slack is configured."""
     from bot.app import make_web_client
-    from handlers.slack_accounts import link_slack_accounts
+    from handlers.slack.accounts import link_slack_accounts
 
     if not loaded.slack_configured:
         typer.echo("slack: not configured; students are linked when they first use a command")

@@ -17,7 +17,7 @@ from bot.app import build_slack_app, make_web_client
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.web import create_app
-from handlers.views.common import ERROR_TRY_AGAIN
+from handlers.slack.views.common import ERROR_TRY_AGAIN
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Question, ZoomEvent
 from tests.conftest import Live

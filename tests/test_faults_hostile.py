@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from handlers.views.common import ERROR_TRY_AGAIN
+from handlers.slack.views.common import ERROR_TRY_AGAIN
 from storage.db import session_scope
 from storage.models import Question, Reflection, Student, ZoomEvent
 from tests.conftest import Live

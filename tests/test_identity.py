@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
-from handlers.identity import is_ta, resolve_student
+from handlers.slack.accounts import is_ta, resolve_student
 from storage.db import session_scope
 from tests.factories import add_student
 from tests.fakes.slack_api import FakeSlack

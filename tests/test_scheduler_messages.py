@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 
-from handlers.views import prompts
-from handlers.views.prompts import Message, StandingChange
+from handlers.slack.views import prompts
+from handlers.slack.views.prompts import Message, StandingChange
 from rules.course_file import parse_course
 from tests.factories import COURSE_TOML
 

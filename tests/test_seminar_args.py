@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.seminar_args import Command, UsageError, parse, tokenize, valid_url
+from handlers.slack.seminar_args import Command, UsageError, parse, tokenize, valid_url
 
 WEEKS = 10
 

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from handlers.views.standing import HOME_BLOCKS, MESSAGE_BLOCKS, standing_blocks
+from handlers.slack.views.standing_blocks import HOME_BLOCKS, MESSAGE_BLOCKS, standing_blocks
 from rules.course_file import parse_course
 from rules.credit import StudentRecord, WeekRecord
 from storage.db import session_scope

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.runtime import load_course
-from handlers.views.seminar import code_blocks
-from handlers.views.tally import tally_message
+from handlers.slack.views.seminar_replies import code_blocks
+from handlers.slack.views.tally_message import tally_message
 from rules.course import Course
 from rules.presence import UnmatchedPresence
 from rules.tally_summary import Shortfall, WeekSummary

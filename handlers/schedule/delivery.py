@@ -17,7 +17,7 @@ from typing import Literal
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from handlers.views.prompts import Message
+from handlers.slack.views.prompts import Message
 
 # Errors about the recipient: retrying will never help (reference/slack.md §4.4).
 PERMANENT = frozenset(

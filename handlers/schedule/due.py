@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from handlers.records import class_record
-from handlers.views import prompts
-from handlers.views.prompts import Message, StandingChange
+from handlers.slack.views import prompts
+from handlers.slack.views.prompts import Message, StandingChange
 from rules.course import PARTS, Course, Week
 from rules.credit import StudentRecord
 from storage import outbox, queries

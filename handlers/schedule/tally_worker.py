@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from handlers.records import summarize_week
-from handlers.views.tally import tally_message
+from handlers.slack.views.tally_message import tally_message
 from rules.course import Course
 from storage import tally_rows as store
 from storage.db import session_scope

@@ -10,8 +10,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.students import NotEnrolled, active_student
-from handlers.views import reflection as views
+from handlers.slack.guard import NotEnrolled, as_student, reply_ephemeral
+from handlers.slack.views import reflection_form as views
 from rules.course import Policy, Week
 from rules.sentences import count_sentences
 from storage.db import session_scope
@@ -58,12 +58,11 @@ def reflect(
         ack(text=f"{problem}\n{views.usage(deps.course)}")
         return
     ack()
-    try:
-        student = active_student(deps, client, command["user_id"])
-    except NotEnrolled as exc:
-        respond(text=str(exc), response_type="ephemeral")
-        return
-    respond(text=views.saved(deps.course, week, _save(deps, student, week, text, sentences)))
+
+    def store(student: Student) -> None:
+        respond(text=views.saved(deps.course, week, _save(deps, student, week, text, sentences)))
+
+    as_student(deps, client, command["user_id"], store, reply_ephemeral(respond))
 
 
 def open_from_button(
@@ -86,16 +85,18 @@ def open_modal(deps: Deps, client: WebClient, trigger_id: str, user_id: str, wee
     now = deps.clock()
     opened = client.views_open(trigger_id=trigger_id, view=views.modal(deps.course, week, now))
     view_id, view_hash = opened["view"]["id"], opened["view"]["hash"]
-    try:
-        student = active_student(deps, client, user_id)
-    except NotEnrolled as exc:
+
+    def fill_in(student: Student) -> None:
+        with session_scope(deps.engine) as session:
+            existing = get_reflection(session=session, student_id=_id(student), week=week.number)
+        if existing is not None:
+            view = views.modal(deps.course, week, now, existing)
+            client.views_update(view_id=view_id, hash=view_hash, view=view)
+
+    def refuse(exc: NotEnrolled) -> None:
         client.views_update(view_id=view_id, hash=view_hash, view=views.notice("Reflection", str(exc)))
-        return
-    with session_scope(deps.engine) as session:
-        existing = get_reflection(session=session, student_id=_id(student), week=week.number)
-    if existing is not None:
-        view = views.modal(deps.course, week, now, existing)
-        client.views_update(view_id=view_id, hash=view_hash, view=view)
+
+    as_student(deps, client, user_id, fill_in, refuse)
 
 
 def submit(
@@ -123,14 +124,14 @@ def _store_submission(
     sentences, problem = check(text, deps.course.policy)
     if problem:
         return problem
-    try:
-        student = active_student(deps, client, user_id)
-    except NotEnrolled as exc:
-        return str(exc)
-    result = _save(deps, student, week, text, sentences)
-    if result.outcome == "kept_on_time":
-        return views.saved(deps.course, week, result)
-    return week, result
+
+    def store(student: Student) -> str | tuple[Week, ReflectionSaved]:
+        result = _save(deps, student, week, text, sentences)
+        if result.outcome == "kept_on_time":
+            return views.saved(deps.course, week, result)
+        return week, result
+
+    return as_student(deps, client, user_id, store, str)
 
 
 def _save(deps: Deps, student: Student, week: Week, text: str, sentences: int) -> ReflectionSaved:

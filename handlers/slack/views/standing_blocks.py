@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.views.common import context, header, plain, section, when
+from handlers.slack.views.common import context, header, plain, section, when
+from handlers.slack.views.mrkdwn import escape
 from rules.course import Course
 from rules.credit import StudentRecord, WeekRecord
 

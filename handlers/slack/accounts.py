@@ -1,4 +1,5 @@
-"""Link roster students to Slack accounts by email (users.lookupByEmail), after a roster import."""
+"""The Student↔Slack link: who a Slack user is on the roster (stored id, else their Slack email), TAs,
+and the look-up by email that links a freshly imported roster."""
 
 from __future__ import annotations
 
@@ -10,14 +11,50 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from handlers.deps import Deps
+from storage import queries
 from storage.db import session_scope
 from storage.models import Student, utcnow
 
 logger = logging.getLogger(__name__)
 
 
+def is_ta(deps: Deps, user_id: str) -> bool:
+    """TAs are the Slack user ids listed in `course.tas`."""
+    return user_id in deps.course.tas
+
+
+def resolve_student(deps: Deps, client: WebClient, user_id: str) -> Student | None:
+    """The active or dropped student for a Slack user: stored id first, else users.info email."""
+    with session_scope(deps.engine) as session:
+        student = queries.get_student_by_slack_id(session=session, slack_user_id=user_id)
+        if student is not None:
+            return student
+    email = _slack_email(client, user_id)
+    if not email:
+        return None
+    with session_scope(deps.engine) as session:
+        student = queries.get_student_by_email(session=session, email=email)
+        if student is None:
+            return None
+        if student.slack_user_id != user_id:
+            student.slack_user_id = user_id
+            student.updated_at = utcnow()
+        return student
+
+
+def _slack_email(client: WebClient, user_id: str) -> str | None:
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as exc:
+        logger.info("users.info failed for %s: %s", user_id, exc.response.get("error"))
+        return None
+    email = (user or {}).get("profile", {}).get("email")
+    return str(email) if email else None
+
+
 @dataclass
-class LinkResult:
+class SlackLinks:
     """Who got a Slack id, who has no Slack account under their emails, and a fatal error if any."""
 
     linked: list[str] = field(default_factory=list)
@@ -25,12 +62,12 @@ class LinkResult:
     error: str | None = None
 
 
-def link_slack_accounts(engine: Engine, client: WebClient) -> LinkResult:
+def link_slack_accounts(engine: Engine, client: WebClient) -> SlackLinks:
     """Look up each active student without a Slack id by roster email, then Zoom email."""
     with session_scope(engine) as session:
         stmt = select(Student).where(Student.status == "active", col(Student.slack_user_id).is_(None))
         pending = [(s.id, s.email, s.zoom_email) for s in session.exec(stmt).all()]
-    result, found = LinkResult(), {}
+    result, found = SlackLinks(), {}
     for student_id, email, zoom_email in pending:
         try:
             user_id = _lookup(client, email) or (_lookup(client, zoom_email) if zoom_email else None)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.views.common import context
+from handlers.slack.views.common import context
+from handlers.slack.views.mrkdwn import escape
 
 
 def no_such_week(value: str) -> str:

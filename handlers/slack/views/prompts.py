@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.views.common import context, header, plain, section, when
-from handlers.views.reflection import OPEN_ACTION
-from handlers.views.standing import WATCHED_ACTION
+from handlers.slack.views.common import context, header, plain, section, when
+from handlers.slack.views.mrkdwn import escape
+from handlers.slack.views.reflection_form import OPEN_ACTION
+from handlers.slack.views.standing_blocks import WATCHED_ACTION
 from rules.course import Course, Week
 
 MAX_DIGEST_NAMES = 40

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.seminar_args import USAGE, UsageError
-from handlers.views.common import context, header, section
+from handlers.slack.seminar_args import USAGE, UsageError
+from handlers.slack.views.common import context, header, section
+from handlers.slack.views.mrkdwn import escape
 from rules.course import Course, Week
 from rules.presence import UnmatchedPresence
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.views.common import context, header, section
+from handlers.slack.views.common import context, header, section
+from handlers.slack.views.mrkdwn import escape
 from rules.tally_summary import Shortfall, WeekSummary
 
 SECTION_LIMIT = 3000

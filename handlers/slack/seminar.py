@@ -6,30 +6,33 @@ import csv
 import io
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from handlers.deps import Deps
-from handlers.identity import is_ta, resolve_student
 from handlers.records import class_record, student_record, summarize_week
 from handlers.schedule.tally_worker import TallyError
-from handlers.seminar_args import Command, UsageError, parse
-from handlers.views import seminar as views
-from handlers.views.tally import tally_message
+from handlers.slack.accounts import is_ta, resolve_student
+from handlers.slack.seminar_args import Command, UsageError, parse
+from handlers.slack.views import seminar_replies as views
+from handlers.slack.views.tally_message import tally_message
 from handlers.zoom.identities import match_identity
 from rules.course import PARTS, Week
 from rules.credit import ClassRecord
 from rules.export import to_csv, to_table
 from rules.identity import same_identity
+from rules.presence import UnmatchedPresence
 from storage import ta_changes
 from storage.db import session_scope
 from storage.models import Student
 
 logger = logging.getLogger(__name__)
 Replies = list[views.Reply]
+T = TypeVar("T")
 
 
 def register(app: App) -> None:
@@ -158,54 +161,76 @@ def do_unmatched(call: Call) -> Replies:
 def do_match(call: Call) -> Replies:
     """Link a Zoom identity to the mentioned student, for past and future intervals."""
     identity = call.cmd.identity or ""
-    student = call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
-    minutes = sorted(
-        (u for u in call.record().unmatched if same_identity(identity, u.name, u.email)),
-        key=lambda u: (u.week, PARTS.index(u.part)),
-    )
-    with session_scope(call.deps.engine) as session:
+    minutes: list[UnmatchedPresence] = []
+
+    def write(session: Session, student_id: int) -> str | None:
+        minutes.extend(
+            sorted(
+                (u for u in call.record().unmatched if same_identity(identity, u.name, u.email)),
+                key=lambda u: (u.week, PARTS.index(u.part)),
+            )
+        )
         match = match_identity(
-            session=session, identity=identity, student_id=student.id, ta_user_id=call.user_id
+            session=session, identity=identity, student_id=student_id, ta_user_id=call.user_id
         )
         moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
-    for week in sorted({u.week for u in minutes}):
-        call.deps.tally.touch(call.client, week)
-    return [views.matched(identity, student.name, minutes, moved.name if moved else None)]
+        return moved.name if moved else None
+
+    def answer(student: Student, moved: str | None) -> tuple[views.Reply, set[int]]:
+        return views.matched(identity, student.name, minutes, moved), {u.week for u in minutes}
+
+    return _change_student(call, write, answer)
 
 
 def do_excuse(call: Call) -> Replies:
     """Excuse the student's week with a reason."""
-    week, student = call.week, call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
-    with session_scope(call.deps.engine) as session:
+    week, reason = call.week, call.cmd.reason
+
+    def write(session: Session, student_id: int) -> None:
         ta_changes.set_excuse(
-            session=session,
-            student_id=student.id,
-            week=week.number,
-            reason=call.cmd.reason,
-            ta_user_id=call.user_id,
+            session=session, student_id=student_id, week=week.number, reason=reason, ta_user_id=call.user_id
         )
-    call.deps.tally.touch(call.client, week.number)
-    return [views.excused(call.deps.course, week, student.name, call.cmd.reason, call.standing(student))]
+
+    def answer(student: Student, _: None) -> tuple[views.Reply, set[int]]:
+        reply = views.excused(call.deps.course, week, student.name, reason, call.standing(student))
+        return reply, {week.number}
+
+    return _change_student(call, write, answer)
 
 
 def do_unexcuse(call: Call) -> Replies:
     """Withdraw an excuse."""
-    week, student = call.week, call.student()
+    week = call.week
+
+    def write(session: Session, student_id: int) -> bool:
+        removed = ta_changes.remove_excuse(
+            session=session, student_id=student_id, week=week.number, ta_user_id=call.user_id
+        )
+        return removed is not None
+
+    def answer(student: Student, removed: bool) -> tuple[views.Reply, set[int]]:
+        reply = views.unexcused(call.deps.course, week, student.name, removed, call.standing(student))
+        return reply, {week.number} if removed else set()
+
+    return _change_student(call, write, answer)
+
+
+def _change_student(
+    call: Call,
+    write: Callable[[Session, int], T],
+    answer: Callable[[Student, T], tuple[views.Reply, set[int]]],
+) -> Replies:
+    """A change to the mentioned student: refuse a user off the roster, else write it in one
+    transaction, update the tallies of the weeks it touched and reply."""
+    student = call.student()
     if student is None or student.id is None:
         return [views.not_on_roster(call.cmd.user_id or "")]
     with session_scope(call.deps.engine) as session:
-        removed = ta_changes.remove_excuse(
-            session=session, student_id=student.id, week=week.number, ta_user_id=call.user_id
-        )
-    if removed is not None:
-        call.deps.tally.touch(call.client, week.number)
-    return [
-        views.unexcused(call.deps.course, week, student.name, removed is not None, call.standing(student))
-    ]
+        written = write(session, student.id)
+    reply, weeks = answer(student, written)
+    for week in sorted(weeks):
+        call.deps.tally.touch(call.client, week)
+    return [reply]
 
 
 def do_recording(call: Call) -> Replies:

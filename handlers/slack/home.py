@@ -8,9 +8,9 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.slack_standing import record_blocks
-from handlers.students import NotEnrolled, active_student
-from handlers.views import standing as views
+from handlers.slack.guard import as_student
+from handlers.slack.standing import record_blocks
+from handlers.slack.views import standing_blocks as views
 
 
 def register(app: App) -> None:
@@ -27,10 +27,11 @@ def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) 
 
 def publish_home(deps: Deps, client: WebClient, user_id: str) -> None:
     """Render the user's Home tab: their record, a TA's pointer, or why there is none."""
-    try:
-        student = active_student(deps, client, user_id)
-    except NotEnrolled as exc:
-        blocks = views.ta_home(deps.course.name) if exc.why == "ta" else views.home_notice(exc.notice())
-    else:
-        blocks = record_blocks(deps, student, views.HOME_BLOCKS)[1]
+    blocks = as_student(
+        deps,
+        client,
+        user_id,
+        lambda student: record_blocks(deps, student, views.HOME_BLOCKS)[1],
+        lambda exc: views.ta_home(deps.course.name) if exc.why == "ta" else views.home_notice(exc.notice()),
+    )
     client.views_publish(user_id=user_id, view=views.home_view(blocks))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -9,8 +10,8 @@ from slack_sdk import WebClient
 
 from handlers.deps import Deps
 from handlers.records import student_record
-from handlers.students import NotEnrolled, active_student
-from handlers.views import standing as views
+from handlers.slack.guard import as_student, reply_ephemeral
+from handlers.slack.views import standing_blocks as views
 from rules.credit import StudentRecord
 from storage import queries
 from storage.db import session_scope
@@ -28,11 +29,11 @@ def standing(
     """Ack at once, then compute the record and answer only the asker."""
     ack()
     deps: Deps = context["deps"]
-    try:
-        student = active_student(deps, client, command["user_id"])
-    except NotEnrolled as exc:
-        respond(text=exc.notice(), response_type="ephemeral")
-        return
+    refuse = reply_ephemeral(respond, nothing_saved=False)
+    as_student(deps, client, command["user_id"], partial(_answer, deps, respond), refuse)
+
+
+def _answer(deps: Deps, respond: Respond, student: Student) -> None:
     record, blocks = record_blocks(deps, student, views.MESSAGE_BLOCKS)
     respond(text=views.standing_text(record), blocks=blocks, response_type="ephemeral")
 

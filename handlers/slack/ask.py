@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -11,8 +13,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers.deps import Deps
-from handlers.students import NotEnrolled, active_student
-from handlers.views import ask as views
+from handlers.slack.guard import as_student, reply_ephemeral
+from handlers.slack.views import ask_replies as views
+from rules.course import Week
+from storage.models import Student
 from storage.submissions import save_question
 
 logger = logging.getLogger(__name__)
@@ -49,11 +53,21 @@ def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltConte
     now = deps.clock()
     week = deps.course.ask_week(now)
     assert week is not None
-    try:
-        student = active_student(deps, client, command["user_id"])
-    except NotEnrolled as exc:
-        respond(text=str(exc), response_type="ephemeral")
-        return
+    store = partial(_store, deps, client, respond, command, week, now, text)
+    as_student(deps, client, command["user_id"], store, reply_ephemeral(respond))
+
+
+def _store(
+    deps: Deps,
+    client: WebClient,
+    respond: Respond,
+    command: dict[str, Any],
+    week: Week,
+    now: datetime,
+    text: str,
+    student: Student,
+) -> None:
+    """Store the question once, tell the student their count, then post it and update the tally."""
     assert student.id is not None
     result = save_question(
         deps.engine,

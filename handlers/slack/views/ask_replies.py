@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from handlers.mrkdwn import escape, quote
-from handlers.views.common import when
+from handlers.slack.views.common import when
+from handlers.slack.views.mrkdwn import escape, quote
 from rules.course import Week
 
 MAX_QUESTION_CHARS = 1000

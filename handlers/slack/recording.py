@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -9,12 +10,12 @@ from slack_sdk import WebClient
 
 from handlers.deps import Deps
 from handlers.records import student_record
-from handlers.slack_home import publish_home
-from handlers.slack_standing import record_blocks
-from handlers.students import NotEnrolled, active_student
-from handlers.views import recording as views
-from handlers.views.common import context as note
-from handlers.views.standing import BLOCK_PREFIX, MESSAGE_BLOCKS, WATCHED_ACTION, standing_text
+from handlers.slack.guard import as_student
+from handlers.slack.home import publish_home
+from handlers.slack.standing import record_blocks
+from handlers.slack.views import recording_replies as views
+from handlers.slack.views.common import context as note
+from handlers.slack.views.standing_blocks import BLOCK_PREFIX, MESSAGE_BLOCKS, WATCHED_ACTION, standing_text
 from storage.db import session_scope
 from storage.models import Student
 from storage.submissions import save_recording_watched
@@ -34,11 +35,14 @@ def recording_watched(
     user_id = body["user"]["id"]
     clicked = (body.get("actions") or [{}])[0]
     value = str(clicked.get("value", ""))
-    try:
-        student = active_student(deps, client, user_id)
-    except NotEnrolled as exc:
-        _tell(body, client, respond, str(exc))
-        return
+    act = partial(_attest, deps, body, client, respond, value)
+    as_student(deps, client, user_id, act, lambda exc: _tell(body, client, respond, str(exc)))
+
+
+def _attest(
+    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, value: str, student: Student
+) -> None:
+    """Store the student's attestation for the clicked week, or say why it can't be."""
     problem = _why_not(deps, student, value)
     if problem:
         _tell(body, client, respond, problem)

@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from handlers.mrkdwn import escape
-from handlers.views.common import context, plain, section, when
+from handlers.slack.views.common import context, plain, section, when
+from handlers.slack.views.mrkdwn import escape
 from rules.course import Course, Week
 from storage.models import Reflection
 from storage.submissions import ReflectionSaved

@@ -1,0 +1,13 @@
+"""Slack: one listener module per thing a person does; `register(app)` wires them all in one place."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Register every Slack listener on the Bolt app."""
+    from handlers.slack import ask, home, recording, reflect, seminar, standing
+
+    for module in (ask, reflect, standing, home, recording, seminar):
+        module.register(app)
