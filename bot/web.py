@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.slack_http import MalformedBody, SlackRequest, verified
 from handlers import tally, zoom_webhook
-from storage.db import ping
+from storage.db import writable
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
@@ -64,7 +64,7 @@ def create_app(
     _log_integrations(runtime)
 
     async def healthz(_: Request) -> JSONResponse:
-        ok = await run_in_threadpool(ping, runtime.engine)
+        ok = await run_in_threadpool(writable, runtime.engine)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
 
     async def slack_events(request: Request) -> Response:
