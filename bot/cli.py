@@ -77,7 +77,7 @@ def serve(
     rt = runtime()
     upgrade(rt.engine)
     asgi = create_app(rt, scheduler_tick=due_tick(rt))
-    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info")
+    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info", log_config=None)
 
 
 @db_app.command("upgrade")
