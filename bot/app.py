@@ -122,6 +122,7 @@ def _refuse_unverified(error: Exception, response: BoltResponse | None) -> None:
     logger.warning("refused a Slack request that failed verification: %s", type(error).__name__)
     if response is not None:
         response.status, response.body = 401, '{"error": "invalid request"}'
+        response.headers["content-type"] = ["application/json;charset=utf-8"]
 
 
 def _keep_ack(ack: Ack) -> None:

@@ -71,7 +71,7 @@ def create_app(
         if slack_app is None:
             return JSONResponse({"error": SLACK_HOWTO}, status_code=503)
         body = await read_body(request)
-        headers = dict(request.headers)  # one value per name, the same for both checks and Bolt
+        headers = dict(request.headers)  # the first value of each header, for our check and Bolt's alike
         if not verified(settings.slack_signing_secret or "", headers, body):
             return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
