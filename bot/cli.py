@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from bot.cli_jobs import jobs_app
 from bot.cli_zoom import zoom_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import doctor
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
 from storage.course import CourseError
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(zoom_app, name="zoom")
+app.command()(doctor)
 
 
 class Format(StrEnum):
