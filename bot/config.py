@@ -99,7 +99,8 @@ ZOOM_WEBHOOK_HOWTO = (
 )
 ZOOM_API_HOWTO = (
     "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET "
-    "(a Server-to-Server OAuth app with report:read:admin, webinar:read:admin and meeting:read:admin); see README 'Zoom app'."
+    "(a Server-to-Server OAuth app with report:read:admin, webinar:read:admin and meeting:read:admin); "
+    "see README 'Zoom app'."
 )
 
 
