@@ -34,7 +34,7 @@ def slack_checks(settings: Settings, course: Course | None, client: WebClient) -
         return [
             failed(SECTION, "auth.test", f"Slack refused the token: {exc.response.get('error')}", BAD_TOKEN)
         ]
-    except SlackClientError as exc:
+    except (SlackClientError, OSError) as exc:  # OSError: timeouts and refused connections
         fix = f"check SLACK_API_URL ({settings.slack_api_url}) and this machine's outbound network"
         return [failed(SECTION, "auth.test", f"Slack did not answer ({type(exc).__name__})", fix)]
     checks = [
@@ -106,7 +106,7 @@ def membership(client: WebClient, key: str, channel: str) -> Check:
             return failed(SECTION, name, "cannot look the channel up (missing_scope)", REINSTALL)
         detail = f"Slack answered {error}: no such channel, or a private one the bot is not in"
         return failed(SECTION, name, detail, invite)
-    except SlackClientError as exc:
+    except (SlackClientError, OSError) as exc:  # OSError: timeouts and refused connections
         return failed(SECTION, name, f"Slack did not answer ({type(exc).__name__})", "try again")
     found = info.get("channel") or {}
     label = f"#{found.get('name')}" if found.get("name") else channel
@@ -136,7 +136,7 @@ def _ta_problem(client: WebClient, user_id: str) -> str | None:
         user = client.users_info(user=user_id).get("user") or {}
     except SlackApiError as exc:
         return f"{user_id}: {exc.response.get('error')}"
-    except SlackClientError as exc:
+    except (SlackClientError, OSError) as exc:  # OSError: timeouts and refused connections
         return f"{user_id}: Slack did not answer ({type(exc).__name__})"
     if user.get("deleted"):
         return f"{user_id}: deactivated"
