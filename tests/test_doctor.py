@@ -203,7 +203,8 @@ def test_zoom_refuses_the_credentials(env: dict[str, str]) -> None:
     env["ZOOM_CLIENT_ID"] = "someone-else"
     code, out = doctor(env)
     assert code == 1
-    assert "Zoom refused the credentials (400: Invalid client_id or client_secret)" in failure(out, "OAuth token")
+    line = failure(out, "OAuth token")
+    assert "Zoom refused the credentials (400: Invalid client_id or client_secret)" in line
 
 
 def test_zoom_id_unknown_to_zoom(env: dict[str, str], fake_zoom: FakeZoom) -> None:

@@ -191,7 +191,9 @@ class FakeSlack(FakeServer):
             }
         if method == "conversations.info":
             channel = self._find_channel(str(body.get("channel", "")))
-            return {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": channel}
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel.startswith(("U", "W")):
