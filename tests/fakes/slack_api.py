@@ -190,10 +190,10 @@ class FakeSlack(FakeServer):
                 "bot_id": "B0BOT",
             }
         if method == "conversations.info":
-            channel = self._find_channel(str(body.get("channel", "")))
-            if channel is None:
+            found = self._find_channel(str(body.get("channel", "")))
+            if found is None:
                 return {"ok": False, "error": "channel_not_found"}
-            return {"ok": True, "channel": channel}
+            return {"ok": True, "channel": found}
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel.startswith(("U", "W")):
