@@ -6,8 +6,9 @@ import json
 import logging
 import sys
 from enum import StrEnum
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 import uvicorn
@@ -79,7 +80,18 @@ def serve(
     rt = runtime()
     upgrade(rt.engine)
     asgi = create_app(rt, scheduler_tick=due_tick(rt))
-    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info")
+    loop, http = server_stack()
+    logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
+    if (loop, http) != ("uvloop", "httptools"):
+        logger.warning("uvloop or httptools is missing: reinstall seminar-bot (it needs uvicorn[standard])")
+    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info", loop=loop, http=http)
+
+
+def server_stack() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
+    """uvicorn's production extras (uvloop, httptools) when installed, else its pure-Python stack."""
+    loop: Literal["uvloop", "asyncio"] = "uvloop" if find_spec("uvloop") else "asyncio"
+    http: Literal["httptools", "h11"] = "httptools" if find_spec("httptools") else "h11"
+    return loop, http
 
 
 @db_app.command("upgrade")
