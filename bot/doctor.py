@@ -7,6 +7,7 @@ from collections.abc import Iterable
 import requests
 import typer
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.checks import Check, Status, failed, skipped
 from bot.checks.basics import configuration, course_file, database
@@ -59,7 +60,10 @@ def redact(text: str, settings: Settings | None) -> str:
     if settings is None:
         return text
     secrets = [getattr(settings, field) for field in (*SECRET_FIELDS, "zoom_websocket_subscription_id")]
-    secrets.append(make_url(settings.database_url).password)
+    try:
+        secrets.append(make_url(settings.database_url).password)
+    except ArgumentError:
+        secrets.append(settings.database_url)  # unparseable: it may hold a password anywhere
     for value in secrets:
         if value and len(value) >= 4:
             text = text.replace(value, "***")

@@ -159,6 +159,13 @@ def test_unreachable_database(env: dict[str, str]) -> None:
     assert code == 1 and "check DATABASE_URL" in failure(out, "reachable")
 
 
+def test_a_database_url_that_is_no_url(env: dict[str, str]) -> None:
+    env["DATABASE_URL"] = "seminar:hunter2-password@db"
+    code, out = doctor(env)
+    assert code == 1 and "not a database URL" in failure(out, "reachable")
+    assert "hunter2-password" not in out
+
+
 def test_refused_slack_token(env: dict[str, str], fake_slack: FakeSlack) -> None:
     fake_slack.fail("auth.test", error="invalid_auth")
     code, out = doctor(env)

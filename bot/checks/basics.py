@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.checks import Check, failed, passed
 from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, Settings
@@ -59,7 +60,11 @@ def next_session(course: Course, now: datetime) -> str:
 
 def database(settings: Settings) -> list[Check]:
     """The database answers, and its schema is at the newest migration (alembic head)."""
-    url = make_url(settings.database_url)
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        fix = "set DATABASE_URL to e.g. postgresql+psycopg://user:password@host/db or sqlite:///seminar.db"
+        return [failed("database", "reachable", "DATABASE_URL is not a database URL", fix)]
     shown = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
         fix = "run `seminar-bot db upgrade` (it creates the file), or fix DATABASE_URL"
