@@ -31,7 +31,8 @@ def safe_cell(value: object) -> object:
 def write_csv(fields: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
     """The one CSV writer: header, then rows with every text cell made safe for spreadsheets."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    # CRLF rows (RFC 4180), so a cell holding a bare CR or LF is quoted rather than splitting its row.
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({key: safe_cell(value) for key, value in row.items()})

@@ -54,7 +54,7 @@ def zoom_headers(body: bytes, *, secret: str = ZOOM_SECRET, ts: int | None = Non
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 # What Slack turns into a link when escaping is on: a URL, or an email address.
-_LINKABLE = re.compile(r"(https?://[^\s<>]+)|([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+_LINKABLE = re.compile(r"(https?://[^\s<>|]+)|([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def escape(text: str) -> str:
 
 @functools.cache
 def should_escape(command: str) -> bool:
-    """The command's `should_escape` in manifest.yml (Slack's default is false)."""
+    """The command's `should_escape` in manifest.yml (Slack's default, false, for any other)."""
     commands = yaml.safe_load(MANIFEST.read_text())["features"]["slash_commands"]
-    return bool(next(c for c in commands if c["command"] == command).get("should_escape", False))
+    return any(c["command"] == command and c.get("should_escape", False) for c in commands)
 
 
 def slack_text(typed: str | Sequence[str | Pick], *, escaped: bool) -> str:
