@@ -23,7 +23,6 @@ from tests.factories import add_student, local
 from tests.signing import Pick, slack_headers, slash_body
 from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, post, visit
 
-
 ADA, BOB, EVE = Pick("U0ADA", "ada"), Pick("U0BOB", "bob"), Pick("U0EVE", "eve")
 
 

@@ -1,4 +1,4 @@
-"""`/seminar` with what Slack really sends: escaped text, every way of naming a student, user text in tables."""
+"""`/seminar` with what Slack really sends: escaped text, each way to name a student, user text in tables."""
 
 from __future__ import annotations
 
