@@ -62,6 +62,39 @@ def test_parses(text: str, expected: Command) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "excuse Ada  Lovelace week 3 flu &amp; cold",
+            Command("excuse", week=3, student=StudentRef("name", "Ada Lovelace"), reason="flu & cold"),
+        ),
+        ('unexcuse "Louis 14" 2', Command("unexcuse", week=2, student=StudentRef("name", "Louis 14"))),
+        (
+            "excuse <mailto:A@B.edu|A@B.edu> w3 a &lt;b&gt; &amp;amp;",
+            Command("excuse", week=3, student=StudentRef("email", "A@B.edu"), reason="a <b> &amp;"),
+        ),
+        ("excuse a@b.edu 3", Command("excuse", week=3, student=StudentRef("email", "a@b.edu"))),
+        ("excuse @ada 3", Command("excuse", week=3, student=StudentRef("name", "@ada"))),
+        (
+            'match "Jane &amp; Z" ada lovelace',
+            Command("match", student=StudentRef("name", "ada lovelace"), identity="Jane & Z"),
+        ),
+        (
+            "match <mailto:jz@x.org|jz@x.org> <mailto:a@b.edu|a@b.edu>",
+            Command("match", student=StudentRef("email", "a@b.edu"), identity="jz@x.org"),
+        ),
+        (
+            "recording 3 <https://youtu.be/a?b=1&amp;c=2>",
+            Command("recording", week=3, url="https://youtu.be/a?b=1&c=2"),
+        ),
+    ],
+)
+def test_parses_what_slack_sends(text: str, expected: Command) -> None:
+    """Entities decoded once; a student named by email or a roster name of any number of words."""
+    assert parse(text, WEEKS) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "problem", "usage"),
     [
         ("dance", "don't know `dance`", "/seminar help"),
