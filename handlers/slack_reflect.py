@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.mrkdwn import command_text
 from handlers.numbers import ascii_number
 from handlers.sentences import count_sentences
 from handlers.students import NotEnrolled, active_student
@@ -49,7 +50,7 @@ def reflect(
     if week is None:
         ack(text=views.not_open_yet(deps.course))
         return
-    text = command.get("text") or ""
+    text = command_text(command)
     if not text.strip():
         ack()
         open_modal(deps, client, command["trigger_id"], command["user_id"], week)
