@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.after_ack import committed
 from handlers.slack_home import publish_home
 from handlers.slack_standing import record_blocks
 from handlers.students import NotEnrolled, active_student
@@ -31,6 +33,7 @@ def recording_watched(
     """Store the attestation for a missed, ended week (once), then update where it was clicked."""
     ack()
     deps: Deps = context["deps"]
+    now = deps.clock()
     user_id = body["user"]["id"]
     clicked = (body.get("actions") or [{}])[0]
     value = str(clicked.get("value", ""))
@@ -39,21 +42,22 @@ def recording_watched(
     except NotEnrolled as exc:
         _tell(body, client, respond, str(exc))
         return
-    problem = _why_not(deps, student, value)
+    problem = _why_not(deps, student, value, now)
     if problem:
         _tell(body, client, respond, problem)
         return
     assert student.id is not None
-    created = save_recording_watched(deps.engine, student_id=student.id, week=int(value), now=deps.clock())
-    _update_origin(deps, body, client, respond, student, views.recorded(int(value), created))
+    created = save_recording_watched(deps.engine, student_id=student.id, week=int(value), now=now)
+    note = views.recorded(int(value), created)
+    committed(context, note)
+    _update_origin(deps, body, client, respond, student, note)
 
 
-def _why_not(deps: Deps, student: Student, value: str) -> str | None:
-    """Only a week that ended and that the student missed can be attested."""
+def _why_not(deps: Deps, student: Student, value: str, now: datetime) -> str | None:
+    """Only a week that ended (at `now`) and that the student missed can be attested."""
     week = deps.course.week(int(value)) if value.isdigit() else None
     if week is None:
         return views.no_such_week(value)
-    now = deps.clock()
     if not deps.course.ended(week, now):
         return views.not_ended(week.number)
     with session_scope(deps.engine) as session:

@@ -107,7 +107,8 @@ def question_id_of(copy_key: str) -> int:
 def question_copy(*, session: Session, question_id: int) -> tuple[Question, str] | None:
     """The question and its asker's name, for the copy."""
     row = session.exec(
-        select(Question, Student.name).join(Student, Student.id == Question.student_id)  # type: ignore[arg-type]
+        select(Question, Student.name)
+        .join(Student, Student.id == Question.student_id)  # type: ignore[arg-type]
         .where(Question.id == question_id)
     ).first()
     return None if row is None else (row[0], row[1])
