@@ -192,7 +192,7 @@ class FakeSlack(FakeServer):
 
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """The success payload for a method."""
-        ts = f"{1700000000 + next(self._ts)}.000100"
+        ts = f"{int(time.time())}.{next(self._ts):06d}"  # Slack's ts: the posting time, unique
         if method == "auth.test":
             return {"ok": True, "team_id": "T0TEAM", "user_id": BOT_USER_ID, "bot_id": "B0BOT"}
         if method == "chat.postMessage":
