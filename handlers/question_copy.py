@@ -33,9 +33,9 @@ HISTORY_PAGE = 200
 
 def send_first(deps: Deps, client: WebClient, key: str) -> None:
     """The inline attempt, right after /ask stored the question."""
-    owner, at = outbox.runner_id(), utcnow()
-    if outbox.reclaim(deps.engine, key, owner=owner, at=at, lease=FIRST_LEASE):
-        _settle(deps, key, owner, _attempt(deps, client, key))
+    owner, at, channel = outbox.runner_id(), utcnow(), deps.course.questions_channel
+    if channel and outbox.reclaim(deps.engine, key, owner=owner, at=at, lease=FIRST_LEASE):
+        _settle(deps, key, owner, _attempt(deps, client, key, channel))
 
 
 def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = utcnow) -> int:
@@ -44,7 +44,7 @@ def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = 
     for row in outbox.claimable(deps.engine, outbox.QUESTION_COPY, at=wall()):
         if not outbox.reclaim(deps.engine, row.key, owner=owner, at=wall()):
             continue
-        result = _find(client, row) or _attempt(deps, client, row.key)
+        result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
         sent += _settle(deps, row.key, owner, result, wall())
     return sent
 
@@ -64,18 +64,17 @@ def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
     return None
 
 
-def _attempt(deps: Deps, client: WebClient, key: str) -> Delivery:
+def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
     """Post the copy (mentions neutralised), its key in the metadata."""
     with session_scope(deps.engine) as session:
         found = question_copy(session=session, question_id=question_id_of(key))
-        row = outbox.get(deps.engine, key)
-    if found is None or row is None:
+    if found is None:
         return Delivery("permanent", error="the question is gone")
     question, name = found
     message = Message(views.channel_post(name, question.week, question.text))
     return post(
         client,
-        row.channel,
+        channel,
         message,
         parse="none",
         link_names=False,
