@@ -8,17 +8,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.slack_retry import IdempotentServerErrorRetry, OnceRespond, SafeConnectionRetry
 from handlers.deps import Deps
 from handlers.slack import register as register_slack
+from handlers.slack.after_ack import committed_note
 from handlers.slack.views.common import ERROR_TRY_AGAIN
 
 logger = logging.getLogger(__name__)
@@ -27,18 +25,19 @@ logger = logging.getLogger(__name__)
 # is acked at once (`make bench-ask`: p99 510 ms with 32 threads, 180-260 ms with 100).
 LISTENER_THREADS = 100
 ACK_POLL_GRACE = 0.05  # seconds; Bolt's ack poll interval is 0.01
+VERIFIED = "slack_signature_verified"  # set in the context once Bolt's signature check has passed
 
 
 def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """A Slack Web API client that retries connection errors, 5xx and 429 (Retry-After)."""
+    """A Slack Web API client whose retries never resend a call that may have landed (bot/slack_retry.py)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            IdempotentServerErrorRetry(max_retry_count=2),
         ],
     )
 
@@ -60,6 +59,7 @@ def build_slack_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         raise_error_for_unhandled_request=False,
     )
+    app.use(_mark_verified)  # global middleware runs after Bolt's own signature check
     app.use(_skip_slack_retries)
     app.use(_inject_deps(deps))
     app.error(_on_error)
@@ -68,11 +68,21 @@ def build_slack_app(
 
 
 def _inject_deps(deps: Deps) -> Callable[..., Any]:
-    def inject(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    def inject(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         context["deps"] = deps
+        if context.response_url:
+            context["respond"] = OnceRespond(
+                response_url=context.response_url, proxy=context.client.proxy, ssl=context.client.ssl
+            )
         return next()
 
     return inject
+
+
+def _mark_verified(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    """Reached only after Bolt verified the signature: say so, for the error handler."""
+    context[VERIFIED] = True
+    return next()
 
 
 def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
@@ -84,18 +94,43 @@ def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) 
 
 
 def _on_error(
-    error: Exception, body: dict[str, Any], respond: Any, ack: Ack, response: BoltResponse | None
+    error: Exception,
+    body: dict[str, Any],
+    respond: Any,
+    ack: Ack,
+    response: BoltResponse | None,
+    context: BoltContext,
 ) -> None:
-    """Log with the traceback; tell the user politely when there is someone to tell."""
+    """Log with the traceback; tell the user one true story when there is someone to tell.
+
+    A request whose signature was never verified is refused and nothing in its body is used:
+    its `response_url` is whatever an anonymous caller chose. Before the listener stored
+    anything: "nothing was saved, try again". After (handlers/after_ack.py): never that — the
+    stored fact, and only if the user has heard nothing yet.
+    """
+    if not context.get(VERIFIED):
+        _refuse_unverified(error, response)
+        return
     _keep_ack(ack)
     logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
-    if body.get("response_url"):
+    note = committed_note(context)
+    heard = isinstance(respond, OnceRespond) and respond.sent > 0
+    text = ERROR_TRY_AGAIN if note is None else None if heard else note
+    if body.get("response_url") and text:
         try:
-            respond(text=ERROR_TRY_AGAIN, response_type="ephemeral", replace_original=False)
+            respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:  # noqa: BLE001 - the reply is a courtesy; the error is logged above
             logger.warning("could not tell the user about the error", exc_info=True)
     if response is None:
         _let_bolt_see_the_ack()
+
+
+def _refuse_unverified(error: Exception, response: BoltResponse | None) -> None:
+    """Failed before the signature was verified (Bolt's check raised): answer 401, do nothing."""
+    logger.warning("refused a Slack request that failed verification: %s", type(error).__name__)
+    if response is not None:
+        response.status, response.body = 401, '{"error": "invalid request"}'
+        response.headers["content-type"] = ["application/json;charset=utf-8"]
 
 
 def _keep_ack(ack: Ack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -10,8 +11,10 @@ from slack_sdk import WebClient
 
 from handlers.deps import Deps
 from handlers.records import student_record
+from handlers.slack.after_ack import committed
 from handlers.slack.guard import as_student
 from handlers.slack.home import publish_home
+from handlers.slack.numbers import ascii_number
 from handlers.slack.standing import record_blocks
 from handlers.slack.views import recording_replies as views
 from handlers.slack.views.common import context as note
@@ -32,39 +35,49 @@ def recording_watched(
     """Store the attestation for a missed, ended week (once), then update where it was clicked."""
     ack()
     deps: Deps = context["deps"]
+    now = deps.clock()
     user_id = body["user"]["id"]
     clicked = (body.get("actions") or [{}])[0]
     value = str(clicked.get("value", ""))
-    act = partial(_attest, deps, body, client, respond, value)
+    act = partial(_attest, deps, body, client, context, respond, value, now)
     as_student(deps, client, user_id, act, lambda exc: _tell(body, client, respond, str(exc)))
 
 
 def _attest(
-    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, value: str, student: Student
+    deps: Deps,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+    value: str,
+    now: datetime,
+    student: Student,
 ) -> None:
     """Store the student's attestation for the clicked week, or say why it can't be."""
-    problem = _why_not(deps, student, value)
-    if problem:
-        _tell(body, client, respond, problem)
+    week = _attestable(deps, student, value, now)
+    if isinstance(week, str):
+        _tell(body, client, respond, week)
         return
     assert student.id is not None
-    created = save_recording_watched(deps.engine, student_id=student.id, week=int(value), now=deps.clock())
-    _update_origin(deps, body, client, respond, student, views.recorded(int(value), created))
+    created = save_recording_watched(deps.engine, student_id=student.id, week=week, now=now)
+    note = views.recorded(week, created)
+    committed(context, note)
+    _update_origin(deps, body, client, respond, student, note)
 
 
-def _why_not(deps: Deps, student: Student, value: str) -> str | None:
-    """Only a week that ended and that the student missed can be attested."""
-    week = deps.course.week(int(value)) if value.isdigit() else None
+def _attestable(deps: Deps, student: Student, value: str, now: datetime) -> int | str:
+    """The week named by `value` if it ended (at `now`) and the student missed it, else why not."""
+    number = ascii_number(value)
+    week = deps.course.week(number) if number is not None else None
     if week is None:
         return views.no_such_week(value)
-    now = deps.clock()
     if not deps.course.ended(week, now):
         return views.not_ended(week.number)
     with session_scope(deps.engine) as session:
         record = student_record(session=session, course=deps.course, now=now, student=student)
     if not record.weeks[week.number - 1].absent:
         return views.not_absent(week.number)
-    return None
+    return week.number
 
 
 def _update_origin(

@@ -16,9 +16,12 @@ from sqlmodel import Session
 from handlers.deps import Deps
 from handlers.records import class_record, student_record, summarize_week
 from handlers.schedule.tally_worker import TallyError
-from handlers.slack.accounts import is_ta, resolve_student
-from handlers.slack.seminar_args import Command, UsageError, parse
+from handlers.slack.accounts import is_ta
+from handlers.slack.after_ack import committed
+from handlers.slack.seminar_args import USAGE, Command, UsageError, parse
+from handlers.slack.student_ref import Unresolved, find_student
 from handlers.slack.views import seminar_replies as views
+from handlers.slack.views.common import SAVED_THEN_ERROR
 from handlers.slack.views.tally_message import tally_message
 from handlers.zoom.identities import match_identity
 from rules.course import PARTS, Week
@@ -61,15 +64,23 @@ def seminar(
         ack(views.ephemeral(views.export_started(deps.course)))
     else:
         ack()
-    for reply in ACTIONS[cmd.name](Call(deps, client, user_id, cmd)):
+    for reply in ACTIONS[cmd.name](Call(deps, client, user_id, cmd, context)):
         respond(**reply)
 
 
 class Call:
-    """One TA's command: what the actions need."""
+    """One TA's command: what the actions need, and the one instant it runs at."""
 
-    def __init__(self, deps: Deps, client: WebClient, user_id: str, cmd: Command) -> None:
+    def __init__(
+        self, deps: Deps, client: WebClient, user_id: str, cmd: Command, context: BoltContext
+    ) -> None:
         self.deps, self.client, self.user_id, self.cmd = deps, client, user_id, cmd
+        self.context = context
+        self.now = deps.clock()
+
+    def committed(self) -> None:
+        """The change is stored: from here on no error may tell the TA it was not."""
+        committed(self.context, SAVED_THEN_ERROR)
 
     @property
     def week(self) -> Week:
@@ -77,32 +88,30 @@ class Call:
         course = self.deps.course
         if self.cmd.week is not None:
             return course.weeks[self.cmd.week - 1]
-        now = self.deps.clock()
+        now = self.now
         return course.ask_week(now) or course.open_reflection_week(now) or course.weeks[0]
 
     def record(self) -> ClassRecord:
         """The class record now."""
         with session_scope(self.deps.engine) as session:
-            return class_record(session=session, course=self.deps.course, now=self.deps.clock())
+            return class_record(session=session, course=self.deps.course, now=self.now)
 
-    def student(self) -> Student | None:
-        """The mentioned student (stored Slack id, else their Slack email)."""
-        assert self.cmd.user_id is not None
-        return resolve_student(self.deps, self.client, self.cmd.user_id)
+    def student(self) -> Student | Unresolved:
+        """The student the TA named (mention, email or roster name)."""
+        assert self.cmd.student is not None
+        return find_student(self.deps, self.client, self.cmd.student)
 
     def standing(self, student: Student) -> str:
         """A student's standing now."""
         with session_scope(self.deps.engine) as session:
-            record = student_record(
-                session=session, course=self.deps.course, now=self.deps.clock(), student=student
-            )
+            record = student_record(session=session, course=self.deps.course, now=self.now, student=student)
         return record.standing
 
 
 def do_tally(call: Call) -> Replies:
     """Post or refresh the week's tally and say where it is."""
     deps, week = call.deps, call.week
-    if deps.clock() < week.webinar.start:
+    if call.now < week.webinar.start:
         return [views.tally_not_started(deps.course, week)]
     try:
         row = deps.tally.refresh(call.client, week.number)
@@ -110,7 +119,7 @@ def do_tally(call: Call) -> Replies:
         return [views.slack_failed(deps.course, f"post week {week.number}'s tally", str(error))]
     with session_scope(deps.engine) as session:
         summary = summarize_week(
-            session=session, course=deps.course, now=deps.clock(), week=week.number, final=row.final
+            session=session, course=deps.course, now=call.now, week=week.number, final=row.final
         )
     text, _ = tally_message(summary)
     return [views.tally_done(deps.course, week, text)]
@@ -176,10 +185,10 @@ def do_match(call: Call) -> Replies:
         moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
         return moved.name if moved else None
 
-    def answer(student: Student, moved: str | None) -> tuple[views.Reply, set[int]]:
-        return views.matched(identity, student.name, minutes, moved), {u.week for u in minutes}
+    def reply(student: Student, moved: str | None) -> views.Reply:
+        return views.matched(identity, student.name, minutes, moved)
 
-    return _change_student(call, write, answer)
+    return _change_student(call, write, lambda _: {u.week for u in minutes}, reply)
 
 
 def do_excuse(call: Call) -> Replies:
@@ -191,11 +200,10 @@ def do_excuse(call: Call) -> Replies:
             session=session, student_id=student_id, week=week.number, reason=reason, ta_user_id=call.user_id
         )
 
-    def answer(student: Student, _: None) -> tuple[views.Reply, set[int]]:
-        reply = views.excused(call.deps.course, week, student.name, reason, call.standing(student))
-        return reply, {week.number}
+    def reply(student: Student, _: None) -> views.Reply:
+        return views.excused(call.deps.course, week, student.name, reason, call.standing(student))
 
-    return _change_student(call, write, answer)
+    return _change_student(call, write, lambda _: {week.number}, reply)
 
 
 def do_unexcuse(call: Call) -> Replies:
@@ -208,29 +216,30 @@ def do_unexcuse(call: Call) -> Replies:
         )
         return removed is not None
 
-    def answer(student: Student, removed: bool) -> tuple[views.Reply, set[int]]:
-        reply = views.unexcused(call.deps.course, week, student.name, removed, call.standing(student))
-        return reply, {week.number} if removed else set()
+    def reply(student: Student, removed: bool) -> views.Reply:
+        return views.unexcused(call.deps.course, week, student.name, removed, call.standing(student))
 
-    return _change_student(call, write, answer)
+    return _change_student(call, write, lambda removed: {week.number} if removed else set(), reply)
 
 
 def _change_student(
     call: Call,
     write: Callable[[Session, int], T],
-    answer: Callable[[Student, T], tuple[views.Reply, set[int]]],
+    touched: Callable[[T], set[int]],
+    reply: Callable[[Student, T], views.Reply],
 ) -> Replies:
-    """A change to the mentioned student: refuse a user off the roster, else write it in one
-    transaction, update the tallies of the weeks it touched and reply."""
+    """A change to the student a TA named: who could be meant when it is no one (or several), else
+    write it in one transaction, update the tallies of the weeks it touched, and reply."""
     student = call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
+    if isinstance(student, Unresolved):
+        return [views.unresolved(student, USAGE[call.cmd.name])]
+    assert student.id is not None
     with session_scope(call.deps.engine) as session:
         written = write(session, student.id)
-    reply, weeks = answer(student, written)
-    for week in sorted(weeks):
+    call.committed()
+    for week in sorted(touched(written)):
         call.deps.tally.touch(call.client, week)
-    return [reply]
+    return [reply(student, written)]
 
 
 def do_recording(call: Call) -> Replies:
@@ -239,6 +248,7 @@ def do_recording(call: Call) -> Replies:
     with session_scope(call.deps.engine) as session:
         previous = ta_changes.recording_url(session=session, week=week.number)
         ta_changes.set_recording(session=session, week=week.number, url=url, ta_user_id=call.user_id)
+    call.committed()
     return [views.recording_set(call.deps.course, week, url, previous if previous != url else None)]
 
 
