@@ -1,4 +1,15 @@
-"""The engine, the session helper and migrations: the one place database sessions are opened."""
+"""The engine, migrations, and the one way to open a transaction.
+
+A transaction is one `with session_scope(engine) as session:` block: it commits when the block
+ends and rolls back if it raises. The code that owns a unit of work opens it — a listener, a
+job step, a CLI command — and passes `session=` down; every function in storage/ takes that
+session keyword-only, reads and writes inside it, and never commits or opens another. Work that
+other processes must see at once (an outbox claim, a tally edit slot) is its own short block.
+A unique-key race is settled inside the block by `insert_once` (`INSERT … ON CONFLICT DO
+NOTHING`), never by catching IntegrityError. The one writer that opens transactions for its
+callers is the group commit (storage/group_commit.py), which shares one block among concurrent
+webhook deliveries.
+"""
 
 from __future__ import annotations
 
@@ -94,11 +105,21 @@ def writable(engine: Engine) -> bool:
 
 
 def insert_ignoring_duplicates(
-    session: Session, table: Table | type[SQLModel], *, key: str
+    session: Session, table: Table | type[SQLModel], *, key: str | tuple[str, ...]
 ) -> PgInsert | SqliteInsert:
     """`INSERT … ON CONFLICT (key) DO NOTHING` in the session's dialect (both databases have it)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=[key])
+    return insert(table).on_conflict_do_nothing(index_elements=[key] if isinstance(key, str) else list(key))
+
+
+def insert_once(session: Session, row: SQLModel, *, key: str | tuple[str, ...]) -> bool:
+    """Insert `row` unless a row with the same unique `key` exists (even one a concurrent
+    transaction is committing); True when this call inserted it. Never an IntegrityError."""
+    table: Table = row.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns if getattr(row, c.name) is not None}
+    stmt = insert_ignoring_duplicates(session, table, key=key).values(**values)
+    inserted = session.connection().execute(stmt.returning(*table.primary_key.columns)).first()
+    return inserted is not None
 
 
 def changed_one_row(session: Session, stmt: Executable) -> bool:

@@ -19,13 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from storage.db import changed_one_row, session_scope
+from storage.db import changed_one_row, insert_once
 from storage.models import OutboundMessage, RecordingLink, Student
 
 LEASE = timedelta(minutes=15)
@@ -68,15 +65,35 @@ def runner_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def claim(engine: Engine, envelope: Envelope, *, owner: str, at: datetime, lease: timedelta = LEASE) -> bool:
+def claim(
+    *, session: Session, envelope: Envelope, owner: str, at: datetime, lease: timedelta = LEASE
+) -> bool:
     """Take the message for `owner` until `at + lease`; False when someone else has it or it is done."""
-    if _insert(engine, envelope, owner=owner, at=at, lease=lease):
+    row = OutboundMessage(
+        key=envelope.key,
+        kind=envelope.kind,
+        week=envelope.week,
+        student_id=envelope.student_id,
+        channel=envelope.channel,
+        status=CLAIMED,
+        attempts=1,
+        claimed_by=owner,
+        lease_until=at + lease,
+        created_at=at,
+    )
+    if insert_once(session, row, key="key"):
         return True
-    return reclaim(engine, envelope.key, owner=owner, at=at, lease=lease, kind=envelope.kind)
+    return reclaim(session=session, key=envelope.key, owner=owner, at=at, lease=lease, kind=envelope.kind)
 
 
 def reclaim(
-    engine: Engine, key: str, *, owner: str, at: datetime, lease: timedelta = LEASE, kind: str | None = None
+    *,
+    session: Session,
+    key: str,
+    owner: str,
+    at: datetime,
+    lease: timedelta = LEASE,
+    kind: str | None = None,
 ) -> bool:
     """Take an existing row whose lease has ended (a recorded intent, a back-off, a dead runner)."""
     values: dict[str, object] = {
@@ -95,7 +112,7 @@ def reclaim(
         )
         .values(**values)
     )
-    return _changed(engine, stmt)
+    return changed_one_row(session, stmt)
 
 
 def add_intent(*, session: Session, envelope: Envelope, at: datetime) -> None:
@@ -115,7 +132,7 @@ def add_intent(*, session: Session, envelope: Envelope, at: datetime) -> None:
     )
 
 
-def claimable(engine: Engine, kind: str, *, at: datetime) -> list[OutboundMessage]:
+def claimable(*, session: Session, kind: str, at: datetime) -> list[OutboundMessage]:
     """Rows of `kind` still to send whose lease has ended at `at` (oldest first)."""
     stmt = (
         select(OutboundMessage)
@@ -126,40 +143,23 @@ def claimable(engine: Engine, kind: str, *, at: datetime) -> list[OutboundMessag
         )
         .order_by(col(OutboundMessage.id))
     )
-    with session_scope(engine) as session:
-        return list(session.exec(stmt).all())
+    return list(session.exec(stmt).all())
 
 
-def _insert(engine: Engine, envelope: Envelope, *, owner: str, at: datetime, lease: timedelta) -> bool:
-    """The first claim: an INSERT that loses on the unique key if the row exists."""
-    row = OutboundMessage(
-        key=envelope.key,
-        kind=envelope.kind,
-        week=envelope.week,
-        student_id=envelope.student_id,
-        channel=envelope.channel,
-        status=CLAIMED,
-        attempts=1,
-        claimed_by=owner,
-        lease_until=at + lease,
-        created_at=at,
-    )
-    try:
-        with session_scope(engine) as session:
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
-def extend(engine: Engine, key: str, *, owner: str, until: datetime) -> bool:
+def extend(*, session: Session, key: str, owner: str, until: datetime) -> bool:
     """Keep holding a claim (e.g. while waiting out a 429); False if it was lost."""
     stmt = update(OutboundMessage).where(*_held(key, owner)).values(lease_until=until)
-    return _changed(engine, stmt)
+    return changed_one_row(session, stmt)
 
 
 def mark_sent(
-    engine: Engine, key: str, *, owner: str, at: datetime, slack_channel: str | None, slack_ts: str | None
+    *,
+    session: Session,
+    key: str,
+    owner: str,
+    at: datetime,
+    slack_channel: str | None,
+    slack_ts: str | None,
 ) -> bool:
     """Record the successful send with Slack's channel and ts; False if the claim was lost."""
     stmt = (
@@ -174,38 +174,38 @@ def mark_sent(
             error=None,
         )
     )
-    return _changed(engine, stmt)
+    return changed_one_row(session, stmt)
 
 
-def mark_failed(engine: Engine, key: str, *, owner: str, error: str) -> bool:
+def mark_failed(*, session: Session, key: str, owner: str, error: str) -> bool:
     """A permanent failure: never retried."""
     stmt = (
         update(OutboundMessage)
         .where(*_held(key, owner))
         .values(status=FAILED, lease_until=None, error=error[:500])
     )
-    return _changed(engine, stmt)
+    return changed_one_row(session, stmt)
 
 
-def release(engine: Engine, key: str, *, owner: str, error: str, at: datetime) -> str | None:
+def release(*, session: Session, key: str, owner: str, error: str, at: datetime) -> str | None:
     """A transient failure: hand the claim back after a backoff; after MAX_ATTEMPTS, fail it.
 
     Returns the resulting status (`claimed` = will be retried, `failed` = given up), or None
     when `owner` no longer held the claim.
     """
-    with session_scope(engine) as session:
-        row = session.exec(select(OutboundMessage).where(*_held(key, owner)).with_for_update()).first()
-        if row is None:
-            return None
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = FAILED
-            row.lease_until = None
-            row.error = f"gave up after {row.attempts} attempts: {error}"[:500]
-        else:
-            row.lease_until = at + backoff(row.attempts)
-            row.claimed_by = None
-            row.error = error[:500]
-        return row.status
+    row = session.exec(select(OutboundMessage).where(*_held(key, owner)).with_for_update()).first()
+    if row is None:
+        return None
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = FAILED
+        row.lease_until = None
+        row.error = f"gave up after {row.attempts} attempts: {error}"[:500]
+    else:
+        row.lease_until = at + backoff(row.attempts)
+        row.claimed_by = None
+        row.error = error[:500]
+    session.flush()
+    return row.status
 
 
 def backoff(attempts: int) -> timedelta:
@@ -213,10 +213,9 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
 
 
-def get(engine: Engine, key: str) -> OutboundMessage | None:
+def get(*, session: Session, key: str) -> OutboundMessage | None:
     """One outbox row by key."""
-    with session_scope(engine) as session:
-        return session.exec(select(OutboundMessage).where(OutboundMessage.key == key)).first()
+    return session.exec(select(OutboundMessage).where(OutboundMessage.key == key)).first()
 
 
 def _held(key: str, owner: str) -> tuple[ColumnElement[bool], ...]:
@@ -226,12 +225,6 @@ def _held(key: str, owner: str) -> tuple[ColumnElement[bool], ...]:
         col(OutboundMessage.status) == CLAIMED,
         col(OutboundMessage.claimed_by) == owner,
     )
-
-
-def _changed(engine: Engine, stmt: Executable) -> bool:
-    """Run a conditional UPDATE in its own transaction; True when it changed one row."""
-    with session_scope(engine) as session:
-        return changed_one_row(session, stmt)
 
 
 def wake_marks(*, session: Session) -> tuple[object, ...]:

@@ -1,25 +1,21 @@
 """What students send: questions, reflections and recording attestations, each stored once.
 
-Each function is one unit of work on the engine, safe against duplicate deliveries and races
-(a unique constraint decides; the loser re-reads what the winner stored).
+Each function runs in the caller's transaction and is safe against duplicate deliveries and
+races: a unique key decides who inserts (`insert_once`), and the loser reads what the winner stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Literal
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from storage import outbox
-from storage.db import session_scope
+from storage.db import insert_once
 from storage.models import Question, RecordingWatched, Reflection, Student
 
-T = TypeVar("T")
 ReflectionOutcome = Literal["created", "replaced", "kept_on_time"]
 
 
@@ -41,19 +37,9 @@ class ReflectionSaved:
     reflection: Reflection
 
 
-def _once(engine: Engine, work: Callable[[Session], T]) -> T:
-    """Run `work` in a unit of work; after a unique-constraint race, run it again to re-read."""
-    try:
-        with session_scope(engine) as session:
-            return work(session)
-    except IntegrityError:
-        with session_scope(engine) as session:
-            return work(session)
-
-
 def save_question(
-    engine: Engine,
     *,
+    session: Session,
     student_id: int,
     week: int,
     text: str,
@@ -69,29 +55,24 @@ def save_question(
     (claimable from `wall`), so a stored question's copy is never forgotten.
     """
 
-    def work(session: Session) -> QuestionSaved:
-        existing = session.exec(select(Question).where(Question.dedup_key == dedup_key)).first()
-        copy_key = None
-        if existing is None:
-            question = Question(
-                student_id=student_id,
-                week=week,
-                text=text,
-                asked_at=asked_at,
-                dedup_key=dedup_key,
-                channel_id=channel_id,
-            )
-            session.add(question)
-            session.flush()
-            if copy_to:
-                assert question.id is not None and wall is not None
-                copy_key = question_copy_key(question.id)
-                envelope = outbox.Envelope(copy_key, outbox.QUESTION_COPY, copy_to, week, student_id)
-                outbox.add_intent(session=session, envelope=envelope, at=wall)
-        count = question_count(session=session, student_id=student_id, week=week)
-        return QuestionSaved(existing is None, count, copy_key)
-
-    return _once(engine, work)
+    question = Question(
+        student_id=student_id,
+        week=week,
+        text=text,
+        asked_at=asked_at,
+        dedup_key=dedup_key,
+        channel_id=channel_id,
+    )
+    created = insert_once(session, question, key="dedup_key")
+    copy_key = None
+    if created and copy_to:
+        question_id = session.exec(select(Question.id).where(Question.dedup_key == dedup_key)).one()
+        assert question_id is not None and wall is not None
+        copy_key = question_copy_key(question_id)
+        envelope = outbox.Envelope(copy_key, outbox.QUESTION_COPY, copy_to, week, student_id)
+        outbox.add_intent(session=session, envelope=envelope, at=wall)
+    count = question_count(session=session, student_id=student_id, week=week)
+    return QuestionSaved(created, count, copy_key)
 
 
 def question_copy_key(question_id: int) -> str:
@@ -127,8 +108,8 @@ def get_reflection(*, session: Session, student_id: int, week: int) -> Reflectio
 
 
 def save_reflection(
-    engine: Engine,
     *,
+    session: Session,
     student_id: int,
     week: int,
     text: str,
@@ -138,32 +119,26 @@ def save_reflection(
 ) -> ReflectionSaved:
     """Before `due`: insert or replace. After: store as late, but never overwrite on-time text."""
     late = now >= due
-
-    def work(session: Session) -> ReflectionSaved:
-        row = get_reflection(session=session, student_id=student_id, week=week)
-        if row is not None and late and not row.late:
-            return ReflectionSaved("kept_on_time", row)
-        outcome: ReflectionOutcome = "created" if row is None else "replaced"
-        row = row or Reflection(student_id=student_id, week=week)
-        row.text, row.sentences, row.late, row.submitted_at = text, sentences, late, now
-        session.add(row)
-        session.flush()
-        return ReflectionSaved(outcome, row)
-
-    return _once(engine, work)
-
-
-def save_recording_watched(engine: Engine, *, student_id: int, week: int, now: datetime) -> bool:
-    """Record that the student watched the week's recording; False when it was already recorded."""
-
-    def work(session: Session) -> bool:
-        stmt = select(RecordingWatched).where(
-            RecordingWatched.student_id == student_id, RecordingWatched.week == week
+    row = get_reflection(session=session, student_id=student_id, week=week)
+    if row is None:
+        new = Reflection(
+            student_id=student_id, week=week, text=text, sentences=sentences, late=late, submitted_at=now
         )
-        if session.exec(stmt).first() is not None:
-            return False
-        session.add(RecordingWatched(student_id=student_id, week=week, watched_at=now))
-        session.flush()
-        return True
+        if insert_once(session, new, key=("student_id", "week")):
+            created = get_reflection(session=session, student_id=student_id, week=week)
+            assert created is not None
+            return ReflectionSaved("created", created)
+        row = get_reflection(session=session, student_id=student_id, week=week)  # a twin delivery won
+        assert row is not None
+    if late and not row.late:
+        return ReflectionSaved("kept_on_time", row)
+    row.text, row.sentences, row.late, row.submitted_at = text, sentences, late, now
+    session.add(row)
+    session.flush()
+    return ReflectionSaved("replaced", row)
 
-    return _once(engine, work)
+
+def save_recording_watched(*, session: Session, student_id: int, week: int, now: datetime) -> bool:
+    """Record that the student watched the week's recording; False when it was already recorded."""
+    row = RecordingWatched(student_id=student_id, week=week, watched_at=now)
+    return insert_once(session, row, key=("student_id", "week"))

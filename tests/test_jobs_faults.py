@@ -13,12 +13,12 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.schedule.due import PROMPT, due_messages, message_key
 from rules.course import Course
-from storage import outbox
 from storage.db import session_scope
 from storage.models import Excuse, utcnow
 from tests.factories import local
 from tests.fakes.slack_api import FakeSlack
 from tests.scheduling import class_of, dms, enrol, outbox_rows, posts, run
+from tests.transactions import outbox
 
 WEEK1_END = local(2021, 9, 23, 15, 0)
 

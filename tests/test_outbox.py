@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from storage import outbox
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.outbox import Envelope
+from tests.transactions import outbox
 
 T0 = utcnow()
 

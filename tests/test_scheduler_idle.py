@@ -16,13 +16,13 @@ from handlers.deps import Deps
 from handlers.schedule.due import due_messages, next_boundary
 from handlers.schedule.jobs import SAFETY_RECHECK, IdleGate
 from rules.course_file import parse_course
-from storage import outbox
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Excuse, RecordingLink, Reflection, utcnow
 from tests.factories import COURSE_TOML, local
 from tests.fakes.slack_api import FakeSlack
 from tests.live import FrozenClock
 from tests.scheduling import client_for, enrol, posts
+from tests.transactions import outbox
 
 COURSE = parse_course(tomllib.loads(COURSE_TOML))
 WEEK1_END = local(2021, 9, 23, 15, 0)

@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from storage.db import session_scope
 from storage.models import Question, RecordingWatched, Reflection, Student
-from storage.submissions import save_question, save_recording_watched, save_reflection
 from tests.factories import add_student, local
+from tests.transactions import save_question, save_recording_watched, save_reflection
 
 NOW = local(2021, 9, 23, 14, 40)
 DUE = local(2021, 9, 30, 13, 30)

@@ -146,7 +146,9 @@ def _next_ready(run: _Run, pending: list[Outgoing]) -> Outgoing:
 def _deliver(run: _Run, item: Outgoing) -> None:
     """Claim, post (waiting out 429s), and record the outcome."""
     env = item.envelope
-    if not outbox.claim(run.deps.engine, env, owner=run.owner, at=run.wall()):
+    with session_scope(run.deps.engine) as session:
+        claimed = outbox.claim(session=session, envelope=env, owner=run.owner, at=run.wall())
+    if not claimed:
         run.summary.busy += 1
         return
     result = _post_until_not_limited(run, item)
@@ -155,10 +157,14 @@ def _deliver(run: _Run, item: Outgoing) -> None:
         _record_sent(run, key, result)
         run.summary.sent[env.kind] += 1
     elif result.outcome == "permanent":
-        outbox.mark_failed(engine, key, owner=run.owner, error=result.error)
+        with session_scope(engine) as session:
+            outbox.mark_failed(session=session, key=key, owner=run.owner, error=result.error)
         run.summary.failed.append((item.label, result.error))
     else:
-        status = outbox.release(engine, key, owner=run.owner, error=result.error, at=run.wall())
+        with session_scope(engine) as session:
+            status = outbox.release(
+                session=session, key=key, owner=run.owner, error=result.error, at=run.wall()
+            )
         target = run.summary.failed if status == outbox.FAILED else run.summary.retrying
         target.append((item.label, result.error))
         if result.outcome == "config":
@@ -171,14 +177,15 @@ def _record_sent(run: _Run, key: str, result: Delivery) -> None:
     """Mark the message sent, riding out a brief database hiccup: a lost mark means a resend."""
     for attempt in range(SENT_MARK_TRIES):
         try:
-            held = outbox.mark_sent(
-                run.deps.engine,
-                key,
-                owner=run.owner,
-                at=run.wall(),
-                slack_channel=result.channel,
-                slack_ts=result.ts,
-            )
+            with session_scope(run.deps.engine) as session:
+                held = outbox.mark_sent(
+                    session=session,
+                    key=key,
+                    owner=run.owner,
+                    at=run.wall(),
+                    slack_channel=result.channel,
+                    slack_ts=result.ts,
+                )
         except DBAPIError:
             if attempt == SENT_MARK_TRIES - 1:
                 raise
@@ -200,7 +207,9 @@ def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
             return result
         run.pacer.rate_limited(result.retry_after)
         hold = run.wall() + timedelta(seconds=result.retry_after) + outbox.LEASE
-        if not outbox.extend(run.deps.engine, item.envelope.key, owner=run.owner, until=hold):
+        with session_scope(run.deps.engine) as session:
+            held = outbox.extend(session=session, key=item.envelope.key, owner=run.owner, until=hold)
+        if not held:
             return Delivery("transient", error="claim lost while rate limited")
         if not run.pacer.wait(channel, run.stop):
             return Delivery("transient", error="stopped while rate limited")

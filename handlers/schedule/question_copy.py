@@ -34,15 +34,17 @@ HISTORY_PAGE = 200
 def send_first(deps: Deps, client: WebClient, key: str) -> None:
     """The inline attempt, right after /ask stored the question."""
     owner, at, channel = outbox.runner_id(), utcnow(), deps.course.questions_channel
-    if channel and outbox.reclaim(deps.engine, key, owner=owner, at=at, lease=FIRST_LEASE):
+    if channel and _reclaim(deps, key, owner, at, FIRST_LEASE):
         _settle(deps, key, owner, _attempt(deps, client, key, channel))
 
 
 def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = utcnow) -> int:
     """Retry every copy whose back-off has ended, looking before posting; how many are now in."""
     owner, sent = outbox.runner_id(), 0
-    for row in outbox.claimable(deps.engine, outbox.QUESTION_COPY, at=wall()):
-        if not outbox.reclaim(deps.engine, row.key, owner=owner, at=wall()):
+    with session_scope(deps.engine) as session:
+        rows = outbox.claimable(session=session, kind=outbox.QUESTION_COPY, at=wall())
+    for row in rows:
+        if not _reclaim(deps, row.key, owner, wall()):
             continue
         result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
         sent += _settle(deps, row.key, owner, result, wall())
@@ -83,18 +85,27 @@ def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
     )
 
 
+def _reclaim(deps: Deps, key: str, owner: str, at: datetime, lease: timedelta = outbox.LEASE) -> bool:
+    """Take the copy's row for this attempt (its own transaction, so other runners see the claim)."""
+    with session_scope(deps.engine) as session:
+        return outbox.reclaim(session=session, key=key, owner=owner, at=at, lease=lease)
+
+
 def _settle(deps: Deps, key: str, owner: str, result: Delivery, at: datetime | None = None) -> int:
     """Record what the attempt came to; 1 when the copy is in the channel."""
     at = at or utcnow()
     if result.outcome == "sent":
         ts, channel = result.ts, result.channel
-        outbox.mark_sent(deps.engine, key, owner=owner, at=at, slack_channel=channel, slack_ts=ts)
+        with session_scope(deps.engine) as session:
+            outbox.mark_sent(session=session, key=key, owner=owner, at=at, slack_channel=channel, slack_ts=ts)
         return 1
     if result.outcome == "permanent":
-        outbox.mark_failed(deps.engine, key, owner=owner, error=result.error)
+        with session_scope(deps.engine) as session:
+            outbox.mark_failed(session=session, key=key, owner=owner, error=result.error)
         logger.error("question copy %s failed for good: %s", key, result.error)
         return 0
-    status = outbox.release(deps.engine, key, owner=owner, error=result.error, at=at)
+    with session_scope(deps.engine) as session:
+        status = outbox.release(session=session, key=key, owner=owner, error=result.error, at=at)
     log = logger.error if status == outbox.FAILED else logger.warning
     log("question copy %s not posted (%s): %s", key, status, result.error)
     return 0

@@ -18,6 +18,7 @@ from handlers.slack.guard import as_student, reply_ephemeral
 from handlers.slack.views import ask_replies as views
 from handlers.slack.views.mrkdwn import command_text
 from rules.course import Week
+from storage.db import session_scope
 from storage.models import Student, utcnow
 from storage.submissions import save_question
 
@@ -74,17 +75,18 @@ def _store(
 ) -> None:
     """Store the question once and confirm it; its copy and the tally follow, best effort."""
     assert student.id is not None
-    result = save_question(
-        deps.engine,
-        student_id=student.id,
-        week=week.number,
-        text=text,
-        asked_at=now,
-        dedup_key=_dedup_key(command, now.isoformat()),
-        channel_id=command.get("channel_id"),
-        copy_to=deps.course.questions_channel,
-        wall=utcnow(),
-    )
+    with session_scope(deps.engine) as session:
+        result = save_question(
+            session=session,
+            student_id=student.id,
+            week=week.number,
+            text=text,
+            asked_at=now,
+            dedup_key=_dedup_key(command, now.isoformat()),
+            channel_id=command.get("channel_id"),
+            copy_to=deps.course.questions_channel,
+            wall=utcnow(),
+        )
     confirmation = views.saved(week.number, result.count, deps.course.policy.min_questions)
     committed(context, confirmation)
     best_effort("confirm the question", lambda: respond(text=confirmation))

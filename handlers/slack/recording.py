@@ -59,7 +59,8 @@ def _attest(
         _tell(body, client, respond, week)
         return
     assert student.id is not None
-    created = save_recording_watched(deps.engine, student_id=student.id, week=week, now=now)
+    with session_scope(deps.engine) as session:
+        created = save_recording_watched(session=session, student_id=student.id, week=week, now=now)
     note = views.recorded(week, created)
     committed(context, note)
     _update_origin(deps, body, client, respond, student, note)

@@ -148,15 +148,16 @@ def _store_submission(
 def _save(
     deps: Deps, student: Student, week: Week, text: str, sentences: int, now: datetime
 ) -> ReflectionSaved:
-    return save_reflection(
-        deps.engine,
-        student_id=_id(student),
-        week=week.number,
-        text=text,
-        sentences=sentences,
-        now=now,
-        due=deps.course.reflection_due(week),
-    )
+    with session_scope(deps.engine) as session:
+        return save_reflection(
+            session=session,
+            student_id=_id(student),
+            week=week.number,
+            text=text,
+            sentences=sentences,
+            now=now,
+            due=deps.course.reflection_due(week),
+        )
 
 
 def _started_week(deps: Deps, value: str, now: datetime) -> Week | None:
