@@ -113,7 +113,7 @@ def roster_import(
 
 
 def _link_slack(loaded: Settings, engine: Engine) -> None:
-    """Spec §3: students without a slack_user_id are looked up by email when Slack is configured."""
+    """Students without a slack_user_id are looked up by email when Slack is configured (README "Roster")."""
     from bot.app import make_web_client
     from handlers.slack.accounts import link_slack_accounts
 

@@ -20,7 +20,7 @@ class ConfigError(Exception):
 
 
 class Settings(BaseModel):
-    """Every setting of spec §3, validated once at start-up."""
+    """Every setting in README "Configuration", validated once at start-up."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -34,7 +34,7 @@ class Enrolled(Protocol):
 
 @dataclass(frozen=True)
 class WeekRecord:
-    """One student's week, as spec §10 names the fields."""
+    """One student's week, with the field names `report --format json` uses."""
 
     week: int
     ended: bool
@@ -50,7 +50,7 @@ class WeekRecord:
     recording_watched: bool
 
     def as_json(self) -> dict[str, Any]:
-        """The §10 JSON object for this week."""
+        """This week as `report --format json` shows it."""
         return {
             "week": self.week,
             "webinar_minutes": self.webinar_minutes,
@@ -78,7 +78,7 @@ class StudentRecord:
     reasons: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        """The §10 JSON object for this student."""
+        """This student as `report --format json` shows them."""
         s = self.student
         return {
             "email": s.email,
@@ -103,7 +103,7 @@ class ClassRecord:
     unmatched: list[UnmatchedPresence]
 
     def as_json(self) -> dict[str, Any]:
-        """The `report --format json` object of spec §10."""
+        """The `report --format json` object."""
         return {
             "course": self.course.name,
             "generated_at": self.generated_at.isoformat(),
@@ -197,7 +197,7 @@ def _reflection_state(course: Course, now: datetime, week: Week, late: bool | No
 
 
 def standing_of(course: Course, ended: list[WeekRecord], absences: int) -> tuple[Standing, list[str]]:
-    """Spec §8 over the ended weeks; the reasons say what to do about it."""
+    """The credit rules over the ended weeks (README "What students see"); the reasons say what to do."""
     policy = course.policy
     if absences > policy.max_absences:
         return "no_credit", [

@@ -1,4 +1,4 @@
-"""Presence: Zoom join/leave rows → minutes per student, week and part (spec §5).
+"""Presence: Zoom join/leave rows → minutes per student, week and part (README "Zoom attendance").
 
 Minutes are derived at read time from every stored row (webhook, report and CSV alike), so a
 redelivered event, a back-fill merged twice or a TA's later match never double counts:

@@ -12,7 +12,7 @@ from storage.models import Student
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
-# The course of spec §3: Thursdays 2021-09-23 … 2021-12-02, Thanksgiving skipped (10 weeks).
+# The README's example course: Thursdays 2021-09-23 … 2021-12-02, Thanksgiving skipped (10 weeks).
 COURSE_TOML = """
 [course]
 name = "CS 528: Machine Learning Systems Seminar"

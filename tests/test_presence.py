@@ -1,4 +1,4 @@
-"""Presence rules (spec §5) on the pure core: pairing, union, clipping, order independence."""
+"""Presence rules (README "Zoom attendance") on the pure core: pairing, union, clipping, any order."""
 
 from __future__ import annotations
 

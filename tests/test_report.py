@@ -1,4 +1,4 @@
-"""The report: every student and every week, in the JSON shape of spec §10, before any data."""
+"""The report: every student and every week, in the JSON shape of `report --format json`, before any data."""
 
 from __future__ import annotations
 

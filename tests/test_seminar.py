@@ -256,7 +256,7 @@ def test_export_parses_back_to_the_report(live: Live) -> None:
 
 
 def rows_to_report(rows: list[dict[str, str]]) -> dict[str, dict[str, Any]]:
-    """Rebuild the §10 JSON (per student) from the CSV's text cells."""
+    """Rebuild the report JSON (per student) from the CSV's text cells."""
 
     def value(text: str) -> Any:
         if text in ("True", "False"):

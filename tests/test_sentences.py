@@ -1,4 +1,4 @@
-"""The sentence counter: examples from spec §7 and properties on generated text."""
+"""The sentence counter: the README's cases (abbreviations, initials, decimals, URLs) and properties."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.slack.views.prompts import Message
 
-# Errors about the recipient: retrying will never help (reference/slack.md §4.4).
+# Errors about the recipient: retrying will never help (chat.postMessage's documented errors).
 PERMANENT = frozenset(
     {
         "channel_not_found",

@@ -1,4 +1,4 @@
-"""What is due at an instant, computed from the calendar and the database (spec §7, §8, §11).
+"""What is due at an instant, computed from the calendar and the database (README "Scheduled messages").
 
 - After a week's discussion ends: a reflection prompt to each active student who has not
   reflected, until 24 hours before the due time; from then until the due time a reminder

@@ -1,4 +1,4 @@
-"""The /reflect modal and every reply about reflections (spec §7)."""
+"""The /reflect modal and every reply about reflections (README "What students see")."""
 
 from __future__ import annotations
 
