@@ -15,11 +15,12 @@ from storage.course import PARTS, Part, Week
 
 @dataclass
 class PartBackfill:
-    """What back-fill found for one part: instances, visits read, visits new to us, or a problem."""
+    """What back-fill found for one part: instances, report rows, visits read, visits new, or a problem."""
 
     part: Part
     zoom_id: str
     instances: list[str] = field(default_factory=list)
+    rows: int = 0
     visits: int = 0
     added: int = 0
     problem: str = ""
@@ -38,8 +39,10 @@ def _backfill_part(deps: Deps, api: ZoomApi, week: Week, part: Part) -> PartBack
             result.problem = f"Zoom lists no {part} instance of {result.zoom_id} on {week.date}"
         for uuid in uuids:
             path = f"/report/{family}s/{encode_uuid(uuid)}/participants"
-            found = [v for row in api.pages(path, "participants") if (v := report_visit(row)) is not None]
+            rows = list(api.pages(path, "participants"))
+            found = [v for row in rows if (v := report_visit(row)) is not None]
             result.instances.append(uuid)
+            result.rows += len(rows)
             result.visits += len(found)
             result.added += store_visits(
                 deps, found, source="report", zoom_id=result.zoom_id, instance_uuid=uuid

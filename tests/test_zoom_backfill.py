@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 from typer.testing import CliRunner, Result
 from zoomus import ZoomClient
 
@@ -14,7 +16,8 @@ from bot.runtime import Runtime
 from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
 from handlers.zoom_events import event_row
 from storage.db import session_scope
-from storage.zoom_store import insert_events
+from storage.models import ZoomEvent
+from storage.zoom_store import insert_events, insert_new
 from tests.factories import add_student, local
 from tests.fakes.zoom_api import FakeZoom
 from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, raw, sample, visit, zulu
@@ -181,3 +184,26 @@ def test_uuid_encoding() -> None:
     assert encode_uuid("/abc==") == "%252Fabc%253D%253D"
     assert encode_uuid("a//b") == "a%252F%252Fb"
     assert encode_uuid("Bznyg8KZTdCVbQxvS/oZ7w==") == "Bznyg8KZTdCVbQxvS%2FoZ7w%3D%3D"
+
+
+def test_an_empty_report_is_a_normal_answer(runtime: Runtime, fake_zoom: FakeZoom, invoke) -> None:  # type: ignore[no-untyped-def]
+    """Zoom answers an instance nobody attended with no rows: nothing stored, and the CLI says so."""
+    serve_week1(fake_zoom)
+    fake_zoom.set_report(WEBINAR_PATH, "participants", [])
+    fake_zoom.set_report(MEETING_PATH, "participants", [])
+    result = invoke("zoom", "backfill", "--week", "1")
+    assert result.exit_code == 0, result.output
+    assert "week 1 webinar (81234567890): 1 instance, 0 visits read, 0 new" in result.stdout
+    assert "Zoom's report lists no participants" in result.stdout
+    assert "Traceback" not in result.output
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(ZoomEvent)).all() == []
+
+
+def test_insert_of_no_rows_writes_nothing(engine: Engine) -> None:
+    """An empty executemany would run the INSERT once with defaults: every bulk write skips it."""
+    with session_scope(engine) as session:
+        assert insert_new(session=session, rows=[]) == []
+        assert insert_events(session=session, rows=[]) == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(ZoomEvent)).all() == []

@@ -56,6 +56,15 @@ class FakeZoom(FakeServer):
         """Serve `pages` in turn for this path; `next_page_token` is filled in for you."""
         self.routes[raw_path] = pages
 
+    def set_report(self, raw_path: str, key: str, rows: list[dict[str, Any]], per_page: int = 300) -> None:
+        """Serve `rows` under `key` as Zoom pages them; no rows is one page with an empty list."""
+        chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        self.routes[raw_path] = [
+            {"page_count": len(chunks) if rows else 0, "page_size": per_page, "total_records": len(rows),
+             "next_page_token": "", key: chunk}
+            for chunk in chunks
+        ]
+
     def set_json(self, raw_path: str, payload: dict[str, Any]) -> None:
         """Serve one JSON object for this path."""
         self.routes[raw_path] = [payload]
