@@ -60,8 +60,13 @@ class FakeZoom(FakeServer):
         """Serve `rows` under `key` as Zoom pages them; no rows is one page with an empty list."""
         chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
         self.routes[raw_path] = [
-            {"page_count": len(chunks) if rows else 0, "page_size": per_page, "total_records": len(rows),
-             "next_page_token": "", key: chunk}
+            {
+                "page_count": len(chunks) if rows else 0,
+                "page_size": per_page,
+                "total_records": len(rows),
+                "next_page_token": "",
+                key: chunk,
+            }
             for chunk in chunks
         ]
 
