@@ -80,6 +80,26 @@ def normalize_link(kind: str, value: str) -> str:
     return value.strip()
 
 
+@dataclass(frozen=True)
+class Staff:
+    """`[zoom] staff`: hosts, panelists and speakers, by email (any case) or display name."""
+
+    emails: frozenset[str]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> Staff:
+        """Each entry is tried as an email and as a display name, so either may be written."""
+        listed = [e for e in entries if e.strip()]
+        return cls(frozenset(e.strip().lower() for e in listed), frozenset(normalize_name(e) for e in listed))
+
+    def __contains__(self, who: Identity) -> bool:
+        email = who.email.strip().lower()
+        return bool(email and email in self.emails) or bool(
+            who.name and normalize_name(who.name) in self.names
+        )
+
+
 class Matcher:
     """Identity → student in spec order: email, linked registrant/Zoom user id, unique name."""
 
@@ -128,10 +148,16 @@ def compute_presence(*, session: Session, course: Course, now: datetime) -> Pres
 def presence_from_marks(
     marks: Iterable[Mark], *, course: Course, now: datetime, match: Callable[[Identity], int | None]
 ) -> PresenceTable:
-    """The pure core of compute_presence: same marks in any order, with any duplicates, same table."""
+    """The pure core of compute_presence: same marks in any order, with any duplicates, same table.
+
+    Visits of `[zoom] staff` are dropped before matching, whatever their source.
+    """
     visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
     labels: dict[str, Identity] = {}
+    staff = Staff.of(course.zoom.staff)
     for part, who, spans in _participant_spans(list(marks), course):
+        if who in staff:
+            continue  # never counted, never listed as unmatched
         sid = match(who)
         owner = f"s:{sid}" if sid is not None else who.group
         visits[(owner, part)].extend(spans)
