@@ -16,7 +16,7 @@ Part = Literal["webinar", "discussion"]
 PARTS: tuple[Part, Part] = ("webinar", "discussion")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ASK_GRACE = timedelta(minutes=15)
-MAX_WEEKS = 104  # two years: a longer span is a typo in a date, not a course
+MAX_WEEKS = 520  # ten years: a longer span is a typo in a date, not a course
 MAX_BACKFILL_MINUTES = 7 * 24 * 60
 SESSION_TEXT = ("speaker", "title", "recording_url")
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -437,12 +437,8 @@ def _weeks(
     schedule: dict[Part, PartSchedule],
     details: dict[int, dict[str, Any]],
 ) -> tuple[Week, ...]:
-    dates = []
-    day = first
-    while day <= last:
-        if day not in skip:
-            dates.append(day)
-        day += timedelta(days=7)
+    count = (last - first).days // 7 + 1  # never steps past `last`, so never past date.max
+    dates = [d for d in (first + timedelta(weeks=i) for i in range(count)) if d not in skip]
     weeks = []
     for number, day in enumerate(dates, start=1):
         extra = details.get(number, {})

@@ -127,7 +127,7 @@ DISCUSSION_LINE = 'discussion = { start = "14:30", end = "15:00", zoom_id = "812
         ('start = "13:30"', 'start = "١٣:٣٠"', 'schedule.webinar.start: "١٣:٣٠" is not a time'),
         ("skip = [2021-11-25]", "skip = 2021-11-25", "course.skip: 2021-11-25 is not a list of dates"),
         ("skip = [2021-11-25]", 'skip = ["soon"]', 'course.skip[0]: "soon" is not a date'),
-        ("last_session = 2021-12-02", "last_session = 9999-12-31", "more than 104 weeks"),
+        ("last_session = 2021-12-02", "last_session = 9999-12-31", "more than 520 weeks"),
         ('questions_channel = "C0QNA"', "questions_channel = 5", "course.questions_channel: 5 is not"),
         ('tas = ["U0TA1", "U0TA2"]', 'tas = ["U0TA1", 2]', "course.tas[1]: 2 is not a non-empty string"),
         ('tas = ["U0TA1", "U0TA2"]', 'tas = "U0TA1"', 'course.tas: "U0TA1" is not a list'),
@@ -185,6 +185,13 @@ def test_odd_shapes_get_one_line_naming_the_key(path: tuple[str, ...], value: ob
         parse_course(raw)
     text = str(raised.value)
     assert message in text and "\n" not in text, text
+
+
+def test_a_calendar_at_the_end_of_time_does_not_overflow(tmp_path: Path) -> None:
+    text = COURSE_TOML.replace("2021-09-23", "9999-12-23").replace("2021-12-02", "9999-12-31")
+    text = text.replace("skip = [2021-11-25]", "skip = []").replace("week = 1", "week = 2")
+    course = load_course(write_course(tmp_path, text))
+    assert [w.date for w in course.weeks] == [date(9999, 12, 23), date(9999, 12, 30)]
 
 
 def test_both_parts_on_one_zoom_id_is_refused(tmp_path: Path) -> None:
