@@ -41,12 +41,20 @@ class PartSchedule:
 
 @dataclass(frozen=True)
 class Policy:
-    """The credit rules: presence, questions, absences and reflection length (README "`course.toml`")."""
+    """The credit rules of spec §8."""
 
     min_presence: float = 0.5
     min_questions: int = 2
     max_absences: int = 2
     reflection_sentences: tuple[int, int] = (2, 3)
+
+
+@dataclass(frozen=True)
+class ZoomOptions:
+    """The optional `[zoom]` table: who is staff, and when a part's report is back-filled."""
+
+    staff: tuple[str, ...] = ()
+    backfill_after_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,7 @@ class Course:
     schedule: dict[Part, PartSchedule]
     policy: Policy
     weeks: tuple[Week, ...] = field(default_factory=tuple)
+    zoom: ZoomOptions = field(default_factory=ZoomOptions)
 
     def week(self, number: int) -> Week | None:
         """The week with this number, or None."""

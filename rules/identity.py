@@ -117,6 +117,26 @@ def identity_links(
     return links, count
 
 
+@dataclass(frozen=True)
+class Staff:
+    """`[zoom] staff`: hosts, panelists and speakers, by email (any case) or display name."""
+
+    emails: frozenset[str]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> Staff:
+        """Each entry is tried as an email and as a display name, so either may be written."""
+        listed = [e for e in entries if e.strip()]
+        return cls(frozenset(e.strip().lower() for e in listed), frozenset(normalize_name(e) for e in listed))
+
+    def __contains__(self, who: Identity) -> bool:
+        email = who.email.strip().lower()
+        return bool(email and email in self.emails) or bool(
+            who.name and normalize_name(who.name) in self.names
+        )
+
+
 class Matcher:
     """Identity → student: email, linked email/registrant/Zoom user id/name, then a unique name."""
 

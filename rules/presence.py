@@ -3,9 +3,10 @@
 Minutes are derived at read time from every stored row (webhook, report and CSV alike), so a
 redelivered event, a back-fill merged twice or a TA's later match never double counts:
 each participant's visits are paired by the payload's own times, then unioned per student and
-clipped to the part's scheduled window. A join with no leave ends at its instance's
-`*.ended` time, else at the part's scheduled end (or now, while the part is still running);
-a leave with no join started at its instance's `*.started` time, else at the scheduled start.
+clipped to the part's scheduled window and to `now`, so a leave, join or end time in the future
+is credited only as the clock reaches it (`now` is passed in, never read here). A join with no
+leave ends at its instance's `*.ended` time, else at the part's scheduled end; a leave with no
+join started at its instance's `*.started` time, else at the scheduled start.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Protocol
 
 from rules.course import Course, Part, Week
-from rules.identity import Identity
+from rules.identity import Identity, Staff
 from rules.intervals import Span, pair_marks, union_minutes
 
 
@@ -66,10 +67,16 @@ class PresenceTable:
 def presence_from_marks(
     marks: Iterable[Mark], *, course: Course, now: datetime, match: Callable[[Identity], int | None]
 ) -> PresenceTable:
-    """Minutes per student, week and part: same marks in any order, with any duplicates, same table."""
+    """Minutes per student, week and part: same marks in any order, with any duplicates, same table.
+
+    Visits of `[zoom] staff` are dropped before matching, whatever their source.
+    """
     visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
     labels: dict[str, Identity] = {}
-    for part, who, spans in _participant_spans(list(marks), course, now):
+    staff = Staff.of(course.zoom.staff)
+    for part, who, spans in _participant_spans(list(marks), course):
+        if who in staff:
+            continue  # never counted, never listed as unmatched
         sid = match(who)
         owner = f"s:{sid}" if sid is not None else who.group
         visits[(owner, part)].extend(spans)
@@ -79,7 +86,8 @@ def presence_from_marks(
     table = PresenceTable()
     for (owner, part), spans in visits.items():
         for week in _weeks_touched(spans, course, weeks_by_date):
-            minutes = union_minutes(spans, *_utc_window(week, part))
+            start, end = _utc_window(week, part)
+            minutes = union_minutes(spans, start, min(end, now))  # never ahead of the clock
             if minutes <= 0:
                 continue
             if owner.startswith("s:"):
@@ -106,9 +114,7 @@ def _weeks_touched(spans: list[Span], course: Course, by_date: dict[date, Week])
     return sorted((by_date[d] for d in days if d in by_date), key=lambda w: w.number)
 
 
-def _participant_spans(
-    marks: list[Mark], course: Course, now: datetime
-) -> list[tuple[Part, Identity, list[Span]]]:
+def _participant_spans(marks: list[Mark], course: Course) -> list[tuple[Part, Identity, list[Span]]]:
     """Visits per participant of each Zoom instance, with the part they belong to."""
     zoom_of_instance = {m.instance_uuid: m.zoom_id for m in marks if m.zoom_id and m.instance_uuid}
     instances: dict[tuple[str, str], list[Mark]] = defaultdict(list)
@@ -120,13 +126,11 @@ def _participant_spans(
         part = course.part_for_zoom_id(zoom_id)
         if part is None:
             continue  # an unknown Zoom id: kept, counted nowhere
-        out.extend(_instance_spans(group, part, course, now))
+        out.extend(_instance_spans(group, part, course))
     return out
 
 
-def _instance_spans(
-    group: list[Mark], part: Part, course: Course, now: datetime
-) -> list[tuple[Part, Identity, list[Span]]]:
+def _instance_spans(group: list[Mark], part: Part, course: Course) -> list[tuple[Part, Identity, list[Span]]]:
     starts = [m.at for m in group if m.kind == "start"]
     ends = [m.at for m in group if m.kind == "end"]
     started = min(starts) if starts else None
@@ -142,7 +146,7 @@ def _instance_spans(
 
     def closed_at(join: datetime) -> datetime | None:
         week = scheduled(join)
-        return ended or (min(now, _utc_window(week, part)[1]) if week else None)
+        return ended or (_utc_window(week, part)[1] if week else None)
 
     people: dict[str, list[Mark]] = defaultdict(list)
     for m in group:

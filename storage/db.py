@@ -14,7 +14,7 @@ webhook deliveries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,20 @@ def insert_once(session: Session, row: SQLModel, *, key: str | tuple[str, ...]) 
     stmt = insert_ignoring_duplicates(session, table, key=key).values(**values)
     inserted = session.connection().execute(stmt.returning(*table.primary_key.columns)).first()
     return inserted is not None
+
+
+def insert_new_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert many rows, skipping duplicates of `key`; the keys that were new.
+
+    The one bulk insert: with no rows it runs nothing, because an empty executemany runs the
+    INSERT once with every column at its default (a row of NULLs, or an IntegrityError).
+    """
+    if not rows:
+        return set()
+    stmt = insert_ignoring_duplicates(session, table, key=key).returning(table.c[key])
+    return {new for (new,) in session.connection().execute(stmt, list(rows))}
 
 
 def changed_one_row(session: Session, stmt: Executable) -> bool:

@@ -228,7 +228,7 @@ def _held(key: str, owner: str) -> tuple[ColumnElement[bool], ...]:
 
 
 def wake_marks(*, session: Session) -> tuple[object, ...]:
-    """A cheap fingerprint of what can make a new message due (see handlers.jobs.IdleGate).
+    """A cheap fingerprint of what can make a new message due (see IdleGate in handlers/schedule/jobs.py).
 
     Only changes that can *add* work count: students (new, re-activated, a Slack id found)
     and recording links. Reflections, excuses, watched recordings and Zoom data only ever
