@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.config import Settings
 
 SECRET_FIELDS = (
     "slack_bot_token",
     "slack_signing_secret",
+    "slack_app_token",
     "zoom_webhook_secret_token",
     "zoom_client_secret",
 )
 
 
+# Short-lived credentials travel in WebSocket URLs (Zoom's access_token, Slack's ticket): whoever
+# logs such a URL (a library at DEBUG) never shows them.
+URL_CREDENTIALS = re.compile(r"((?:access_token|ticket)=)[^&\s\"']+")
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces any configured secret value in a record's final message with ***."""
+    """Replaces any configured secret value, and credentials in URLs, in a record's message with ***."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -23,10 +30,8 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Render the message once, scrub it, and keep the record."""
-        if not self.secrets:
-            return True
         message = record.getMessage()
-        scrubbed = message
+        scrubbed = URL_CREDENTIALS.sub(r"\1***", message)
         for secret in self.secrets:
             scrubbed = scrubbed.replace(secret, "***")
         if scrubbed != message:

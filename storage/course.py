@@ -57,6 +57,13 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ZoomOptions:
+    """The `[zoom]` table: when the scheduler back-fills a part from Zoom's participant report."""
+
+    backfill_after_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Week:
     """One scheduled session: its number, local date, both parts' windows and details."""
 
@@ -90,6 +97,7 @@ class Course:
     schedule: dict[Part, PartSchedule]
     policy: Policy
     weeks: tuple[Week, ...] = field(default_factory=tuple)
+    zoom: ZoomOptions = field(default_factory=ZoomOptions)
 
     def week(self, number: int) -> Week | None:
         """The week with this number, or None."""
@@ -167,6 +175,7 @@ def parse_course(raw: dict[str, Any]) -> Course:
         schedule=schedule,
         policy=policy,
         weeks=weeks,
+        zoom=_zoom(raw.get("zoom", {})),
     )
 
 
@@ -296,6 +305,15 @@ def _policy(raw: object) -> Policy:
         max_absences=ints["max_absences"],
         reflection_sentences=(sentences[0], sentences[1]),
     )
+
+
+def _zoom(raw: object) -> ZoomOptions:
+    if not isinstance(raw, dict):
+        raise CourseError("zoom: must be a table")
+    after = raw.get("backfill_after_minutes", ZoomOptions.backfill_after_minutes)
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= 7 * 24 * 60:
+        raise CourseError(f"zoom.backfill_after_minutes: {after!r} is not whole minutes (0–10080)")
+    return ZoomOptions(backfill_after_minutes=after)
 
 
 def _sessions(raw: object) -> dict[int, dict[str, Any]]:
