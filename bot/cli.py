@@ -70,13 +70,13 @@ def runtime() -> Runtime:
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
-    """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
-    from bot.scheduler import due_tick
+    """Run the web service (Slack, Zoom, /healthz), the scheduler and the configured sockets."""
+    from bot.scheduler import backfill_tick, due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
-    asgi = create_app(rt, scheduler_tick=due_tick(rt))
+    asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt))
     uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info")
 
 
