@@ -29,9 +29,9 @@ from bot.config import (
 )
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
-from bot.slack_socket import SlackSocket
-from bot.zoom_client import fetch_token
-from bot.zoom_socket import ZoomSocket
+from bot.slack_socket import PING_SECONDS, SlackSocket
+from bot.zoom_client import API_TIMEOUT, fetch_token
+from bot.zoom_socket import FIRST_RETRY, HEARTBEAT_SECONDS, ZoomSocket
 from handlers import tally, zoom_webhook
 from storage.db import ping
 
@@ -113,19 +113,29 @@ def zoom_transport(settings: Settings) -> str:
     return "+".join(name for name, on in ways.items() if on) or "off"
 
 
-def connections(runtime: Runtime, slack_app: App | None) -> Connections:
+def connections(
+    runtime: Runtime,
+    slack_app: App | None,
+    *,
+    slack_ping: float = PING_SECONDS,
+    zoom_heartbeat: float = HEARTBEAT_SECONDS,
+    zoom_retry: float = FIRST_RETRY,
+    zoom_timeout: float = API_TIMEOUT,
+) -> Connections:
     """The sockets the settings ask for (none without an app-level token or a subscription id)."""
     settings = runtime.settings
     slack = None
     if slack_app is not None and settings.slack_socket_mode and settings.slack_app_token:
-        slack = SlackSocket(slack_app, settings.slack_app_token)
+        slack = SlackSocket(slack_app, settings.slack_app_token, ping_interval=slack_ping)
     zoom = None
     if settings.zoom_socket_configured and settings.zoom_websocket_subscription_id:
         zoom = ZoomSocket(
             runtime.deps,
             settings.zoom_websocket_url,
             settings.zoom_websocket_subscription_id,
-            lambda: fetch_token(settings),
+            lambda: fetch_token(settings, zoom_timeout),
+            heartbeat=zoom_heartbeat,
+            first_retry=zoom_retry,
         )
     return Connections(slack, zoom)
 
