@@ -76,7 +76,9 @@ async def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: byte
 async def store_json(deps: Deps, raw: bytes) -> bool:
     """Store an event from Zoom's WebSocket exactly as a webhook's; True when new, BadEvent if unusable."""
     payload, text = _object(raw)
-    return await store_event(deps.engine, event_row(payload, text, deps.clock()))
+    row = event_row(payload, text, deps.clock())
+    row.source = "websocket"  # for the audit trail only: deduplication ignores where it came from
+    return await store_event(deps.engine, row)
 
 
 def _stored(added: bool) -> WebhookReply:

@@ -79,7 +79,7 @@ class ZoomEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(max_length=64, unique=True)
-    source: str = Field(default="webhook", max_length=16)  # webhook | report | csv
+    source: str = Field(default="webhook", max_length=16)  # webhook | websocket | report | csv
     event: str = Field(max_length=80)
     event_ts: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     zoom_id: str = Field(default="", max_length=32, index=True)

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.http import FakeServer, QuietHandler
+from tests.fakes.zoom_socket import FakeZoomSocket
 
 
 @dataclass
@@ -43,6 +44,18 @@ class FakeZoom(FakeServer):
         self.client_secret = "zoom-secret"
         self.account_id = "zoom-account"
         self._tokens = itertools.count(1)
+        self.stall = 0.0  # seconds every request waits before it is answered: a Zoom that stops answering
+        self.socket = FakeZoomSocket(lambda token: token in self.valid_tokens)
+
+    def start(self) -> Any:
+        """Serve the REST API, OAuth and the event WebSocket; returns self."""
+        self.socket.start()
+        return super().start()
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        super().stop()
+        self.socket.stop()
 
     def reset(self) -> None:
         """Forget routes, calls, faults and tokens."""
@@ -51,6 +64,8 @@ class FakeZoom(FakeServer):
             self.routes.clear()
             self.faults.clear()
             self.valid_tokens.clear()
+            self.stall = 0.0
+        self.socket.reset()
 
     def set_pages(self, raw_path: str, pages: list[dict[str, Any]]) -> None:
         """Serve `pages` in turn for this path; `next_page_token` is filled in for you."""
@@ -113,6 +128,7 @@ class _Handler(QuietHandler):
         auth = self.headers.get("Authorization", "")
         with fake.lock:
             fake.calls.append(ZoomCall("POST", split.path, form, auth))
+        time.sleep(fake.stall)
         if split.path != "/oauth/token":
             self.send_json(404, {"message": "not found"})
             return
@@ -127,6 +143,7 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.calls.append(ZoomCall("GET", split.path, query, auth))
             fault = self._take_fault(fake, split.path)
+        time.sleep(fake.stall)
         if fault is not None:
             status, headers = fault
             message = "You have reached the maximum per-second rate limit for this API. Try again later."
