@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import itertools
+import sys
 import time
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,6 +48,12 @@ class FakeZoom(FakeServer):
         self._tokens = itertools.count(1)
         self.stall = 0.0  # seconds every request waits before it is answered: a Zoom that stops answering
         self.socket = FakeZoomSocket(lambda token: token in self.valid_tokens)
+        self.httpd.handle_error = self._quiet_hangups  # type: ignore[method-assign]
+
+    def _quiet_hangups(self, request: Any, address: Any) -> None:
+        """A client that gave up on a stalled answer is expected; any other error is printed."""
+        if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            ThreadingHTTPServer.handle_error(self.httpd, request, address)
 
     def start(self) -> Any:
         """Serve the REST API, OAuth and the event WebSocket; returns self."""
