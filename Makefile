@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 3000
 
-.PHONY: run test lint bench-zoom bench-ask bench-fanout
+.PHONY: run test lint smoke doctor bench-zoom bench-ask bench-fanout
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4
+
+# The container's install and start commands in a fresh venv (see README "Deployment").
+smoke:
+	bash deploy/smoke.sh
+
+doctor: $(STAMP)
+	$(BIN)/seminar-bot doctor
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

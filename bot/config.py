@@ -33,12 +33,12 @@ class Settings(BaseModel):
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     zoom_webhook_secret_token: str | None = None
+    zoom_websocket_subscription_id: str | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
     zoom_client_secret: str | None = None
     zoom_api_url: str = DEFAULT_ZOOM_API_URL
     zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
-    zoom_websocket_subscription_id: str | None = None
     zoom_websocket_url: str = DEFAULT_ZOOM_WEBSOCKET_URL
     log_level: str = "INFO"
 
@@ -47,10 +47,10 @@ class Settings(BaseModel):
         "slack_signing_secret",
         "slack_app_token",
         "zoom_webhook_secret_token",
+        "zoom_websocket_subscription_id",
         "zoom_account_id",
         "zoom_client_id",
         "zoom_client_secret",
-        "zoom_websocket_subscription_id",
         mode="before",
     )
     @classmethod
@@ -122,7 +122,8 @@ ZOOM_WEBHOOK_HOWTO = (
 )
 ZOOM_API_HOWTO = (
     "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET "
-    "(a Server-to-Server OAuth app with report:read:admin); see README 'Zoom app'."
+    "(a Server-to-Server OAuth app with report:read:admin, webinar:read:admin and meeting:read:admin); "
+    "see README 'Zoom app'."
 )
 
 

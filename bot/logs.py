@@ -1,4 +1,4 @@
-"""Logging set-up, with a filter that keeps configured secrets out of every log line."""
+"""Logging set-up: one console handler whose formatter keeps configured secrets out of every line."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ SECRET_FIELDS = (
     "zoom_webhook_secret_token",
     "zoom_client_secret",
 )
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# uvicorn's loggers get their own handlers unless `serve` passes log_config=None (bot/cli.py);
+# routed to the root, their lines (the access log holds query strings) are redacted too.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 # Short-lived credentials travel in WebSocket URLs (Zoom's access_token, Slack's ticket): whoever
@@ -21,35 +25,37 @@ SECRET_FIELDS = (
 URL_CREDENTIALS = re.compile(r"((?:access_token|ticket)=)[^&\s\"']+")
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces any configured secret value, and credentials in URLs, in a record's message with ***."""
+class RedactingFormatter(logging.Formatter):
+    """Formats with `base`, then replaces each secret, and credentials in URLs, in the whole text."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], base: logging.Formatter | None = None) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.secrets = sorted((s for s in secrets if s and len(s) >= 6), key=len, reverse=True)
+        self.base = base or logging.Formatter(FORMAT)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message once, scrub it, and keep the record."""
-        message = record.getMessage()
-        scrubbed = URL_CREDENTIALS.sub(r"\1***", message)
+    def format(self, record: logging.LogRecord) -> str:
+        """The base formatter's text with every secret replaced by ***."""
+        text = URL_CREDENTIALS.sub(r"\1***", self.base.format(record))
         for secret in self.secrets:
-            scrubbed = scrubbed.replace(secret, "***")
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        return True
+            text = text.replace(secret, "***")
+        return text
 
 
 def configure_logging(settings: Settings) -> None:
-    """Console logging at the configured level, secrets redacted."""
+    """Console logging at the configured level; every root handler redacts the secrets."""
     secrets = [getattr(settings, f) or "" for f in SECRET_FIELDS]
     root = logging.getLogger()
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
-        console = logging.StreamHandler()
-        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(console)
+        root.addHandler(logging.StreamHandler())
     for handler in root.handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets(secrets))
+        base = handler.formatter
+        if isinstance(base, RedactingFormatter):
+            base = base.base
+        handler.setFormatter(RedactingFormatter(secrets, base))
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
     root.setLevel(settings.log_level.upper())
     if root.level > logging.DEBUG:
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check is noise

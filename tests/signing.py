@@ -53,6 +53,8 @@ def slash_body(
     response_url: str,
     channel_id: str = "C0CLASS",
     trigger_id: str | None = None,
+    channel_name: str = "class",
+    user_name: str | None = None,
 ) -> bytes:
     """A slash-command form body shaped like Slack's (see shared/samples/slack)."""
     fields = {
@@ -60,9 +62,9 @@ def slash_body(
         "team_id": "T0TEAM",
         "team_domain": "seminar",
         "channel_id": channel_id,
-        "channel_name": "class",
+        "channel_name": channel_name,
         "user_id": user_id,
-        "user_name": user_id.lower(),
+        "user_name": user_id.lower() if user_name is None else user_name,
         "command": command,
         "text": text,
         "api_app_id": "A0APP",
