@@ -75,7 +75,7 @@ def test_healthz_503_on_a_read_only_sqlite_file(tmp_path: Path, course_file: Pat
     assert _healthz(writable).status_code == 200
     read_only = Settings(database_url=f"sqlite:///file:{path}?mode=ro&uri=true", course_file=course_file)
     response = _healthz(read_only)
-    assert response.status_code == 503 and response.json() == {"ok": False}
+    assert response.status_code == 503 and response.json()["ok"] is False
 
 
 @pytest.mark.postgres
@@ -84,4 +84,4 @@ def test_healthz_503_on_a_read_only_postgres_session(pg_url: str, course_file: P
     assert _healthz(Settings(database_url=pg_url, course_file=course_file)).status_code == 200
     read_only = f"{pg_url}%20-cdefault_transaction_read_only%3Don"
     response = _healthz(Settings(database_url=read_only, course_file=course_file))
-    assert response.status_code == 503 and response.json() == {"ok": False}
+    assert response.status_code == 503 and response.json()["ok"] is False
