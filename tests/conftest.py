@@ -216,8 +216,18 @@ SOCKET_PING = 0.5  # seconds: a dropped Socket Mode connection is noticed within
 
 
 @pytest.fixture
+def slack_timeout() -> int:
+    """The live app's Slack client timeout in seconds (a module overrides it to test slow calls)."""
+    return 10
+
+
+@pytest.fixture
 def live(
-    request: pytest.FixtureRequest, runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack
+    request: pytest.FixtureRequest,
+    runtime: Runtime,
+    clock: FrozenClock,
+    fake_slack: FakeSlack,
+    slack_timeout: int,
 ) -> Iterator[Live]:
     """The real ASGI app under uvicorn, talking to the fake Slack through a real WebClient.
 
@@ -228,7 +238,7 @@ def live(
     if transport == "socket":
         update = {"slack_app_token": "xapp-1-A0APP-test", "slack_signing_secret": None}
         runtime.settings = runtime.settings.model_copy(update=update)
-    client = make_web_client(runtime.settings)
+    client = make_web_client(runtime.settings, timeout=slack_timeout)
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     slack_app = build_slack_app(runtime.settings, runtime.deps, client, listeners)
 
