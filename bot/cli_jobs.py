@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from handlers.jobs import runner_id
+from storage.outbox import runner_id
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work (what `serve` runs every minute).")
 

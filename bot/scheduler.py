@@ -20,9 +20,10 @@ from bot.app import make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.zoom_client import make_zoom_api
-from handlers.jobs import IdleGate, RunSummary, run_tick, runner_id
+from handlers.jobs import IdleGate, RunSummary, run_tick
 from handlers.zoom_api import ZoomApi
 from handlers.zoom_autobackfill import BackfillRun, run_backfill
+from storage.outbox import runner_id
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
