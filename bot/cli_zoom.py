@@ -95,7 +95,8 @@ def _week(rt: Runtime, number: int) -> Week:
 
 def _summary(week: int, result: PartBackfill) -> str:
     instances = len(result.instances)
+    empty = " (Zoom's report lists no participants)" if instances and not result.rows else ""
     return (
         f"week {week} {result.part} ({result.zoom_id}): {instances} instance{'s' * (instances != 1)}, "
-        f"{result.visits} visits read, {result.added} new"
+        f"{result.visits} visits read, {result.added} new{empty}"
     )
