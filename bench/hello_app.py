@@ -29,7 +29,7 @@ async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
 
 
 def main() -> None:
-    """`python -m bench.hello_app PORT` — the flags mirror bot/cli.py's `serve`."""
+    """`python -m bench.hello_app PORT` — the flags mirror bot/cli/main.py's `serve`."""
     uvicorn.run(app, host="0.0.0.0", port=int(sys.argv[1]), log_level="info")
 
 

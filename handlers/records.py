@@ -13,6 +13,7 @@ from rules.identity import Matcher
 from rules.presence import PresenceTable, UnmatchedPresence, presence_from_marks
 from rules.tally_summary import WeekSummary, summary_from_record
 from storage import queries
+from storage.backfills import for_week
 from storage.models import Student
 from storage.zoom_store import presence_marks
 
@@ -61,4 +62,6 @@ def summarize_week(*, session: Session, course: Course, now: datetime, week: int
     """The tally of `week` at `now`; final once the discussion ended (or a TA finalised it)."""
     record = class_record(session=session, course=course, now=now)
     wk = course.weeks[week - 1]
-    return summary_from_record(record, wk, now, final=final or course.ended(wk, now))
+    summary = summary_from_record(record, wk, now, final=final or course.ended(wk, now))
+    summary.backfills = list(for_week(session=session, week=week))
+    return summary

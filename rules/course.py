@@ -41,7 +41,7 @@ class PartSchedule:
 
 @dataclass(frozen=True)
 class Policy:
-    """The credit rules of spec §8."""
+    """The credit rules: presence, questions, absences and reflection length (README "`course.toml`")."""
 
     min_presence: float = 0.5
     min_questions: int = 2

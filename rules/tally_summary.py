@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from rules.course import Week
 from rules.credit import ClassRecord, WeekRecord
 from rules.presence import UnmatchedPresence
+
+
+class Backfill(Protocol):
+    """A part's automatic back-fill from Zoom's report, as the final summary reports it."""
+
+    @property
+    def part(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def visits(self) -> int: ...
+    @property
+    def added(self) -> int: ...
+    @property
+    def error(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,7 @@ class WeekSummary:
     discussion_present: int = 0
     excused: int = 0
     unmatched: list[UnmatchedPresence] = field(default_factory=list)
+    backfills: list[Backfill] = field(default_factory=list)
 
 
 def summary_from_record(record: ClassRecord, wk: Week, now: datetime, *, final: bool) -> WeekSummary:

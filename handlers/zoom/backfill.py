@@ -29,10 +29,11 @@ class PartBackfill:
 
 def backfill_week(deps: Deps, api: ZoomApi, week: Week) -> list[PartBackfill]:
     """Fetch and store both parts' participant reports for the week's Zoom instances."""
-    return [_backfill_part(deps, api, week, part) for part in PARTS]
+    return [backfill_part(deps, api, week, part) for part in PARTS]
 
 
-def _backfill_part(deps: Deps, api: ZoomApi, week: Week, part: Part) -> PartBackfill:
+def backfill_part(deps: Deps, api: ZoomApi, week: Week, part: Part) -> PartBackfill:
+    """One part's participant reports for the week, stored; a Zoom failure is the result's problem."""
     result = PartBackfill(part, deps.course.schedule[part].zoom_id)
     try:
         family, uuids = _instances(deps, api, result.zoom_id, week)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import sys
 import time
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.http import FakeServer, QuietHandler
+from tests.fakes.zoom_socket import FakeZoomSocket
 
 # The granular scope Zoom's API reference gives each endpoint the bot calls (raw paths under /v2).
 REQUIRED_SCOPES = (
@@ -54,6 +57,24 @@ class FakeZoom(FakeServer):
         self.client_secret = "zoom-secret"
         self.account_id = "zoom-account"
         self._tokens = itertools.count(1)
+        self.stall = 0.0  # seconds every request waits before it is answered: a Zoom that stops answering
+        self.socket = FakeZoomSocket(lambda token: token in self.valid_tokens)
+        self.httpd.handle_error = self._quiet_hangups  # type: ignore[method-assign]
+
+    def _quiet_hangups(self, request: Any, address: Any) -> None:
+        """A client that gave up on a stalled answer is expected; any other error is printed."""
+        if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            ThreadingHTTPServer.handle_error(self.httpd, request, address)
+
+    def start(self) -> Any:
+        """Serve the REST API, OAuth and the event WebSocket; returns self."""
+        self.socket.start()
+        return super().start()
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        super().stop()
+        self.socket.stop()
 
     def reset(self) -> None:
         """Forget routes, calls, faults and tokens."""
@@ -64,6 +85,8 @@ class FakeZoom(FakeServer):
             self.valid_tokens.clear()
             self.delays.clear()
             self.withheld_scopes.clear()
+            self.stall = 0.0
+        self.socket.reset()
 
     def withhold_scope(self, scope: str) -> None:
         """The app was not given this scope: Zoom answers 400, code 4711, naming it."""
@@ -157,7 +180,7 @@ class _Handler(QuietHandler):
         auth = self.headers.get("Authorization", "")
         with fake.lock:
             fake.calls.append(ZoomCall("POST", split.path, form, auth))
-        time.sleep(fake.delays.get(split.path, 0))
+        time.sleep(max(fake.stall, fake.delays.get(split.path, 0)))
         if split.path != "/oauth/token":
             self.send_json(404, {"message": "not found"})
             return
@@ -172,7 +195,7 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.calls.append(ZoomCall("GET", split.path, query, auth))
             fault = self._take_fault(fake, split.path)
-        time.sleep(fake.delays.get(split.path, 0))
+        time.sleep(max(fake.stall, fake.delays.get(split.path, 0)))
         if fault is not None:
             status, headers = fault
             message = "You have reached the maximum per-second rate limit for this API. Try again later."

@@ -6,13 +6,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import requests
 import typer
 
-from bot.cli_support import fail, runtime
+from bot.cli.support import fail, runtime
 from bot.config import ZOOM_API_HOWTO, Settings
 from bot.runtime import Runtime
-from handlers.zoom.api import ZoomApi
+from bot.zoom_client import make_zoom_api
+from handlers.zoom.api import ZoomApi, ZoomApiError
 from handlers.zoom.backfill import PartBackfill, backfill_week
 from handlers.zoom.csv_import import ZoomCsvError, week_visits
 from handlers.zoom.visits import store_visits
@@ -73,22 +73,11 @@ def import_csv(
 
 def zoom_api(settings: Settings) -> ZoomApi:
     """The Zoom API through a zoomus client on Server-to-Server OAuth (it fetches a token when built)."""
-    from zoomus import ZoomClient
 
     try:
-        client = ZoomClient(
-            settings.zoom_client_id,
-            settings.zoom_client_secret,
-            settings.zoom_account_id,
-            base_uri=settings.zoom_api_url,
-            oauth_uri=settings.zoom_oauth_url,
-            timeout=30,
-        )
-    except (requests.RequestException, ValueError) as exc:
-        fail(f"cannot get a Zoom token from {settings.zoom_oauth_url} ({type(exc).__name__})")
-    if not client.config.get("token"):
-        fail("Zoom issued no token: check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET")
-    return ZoomApi(client)
+        return make_zoom_api(settings)
+    except ZoomApiError as exc:
+        fail(str(exc))
 
 
 def _week(rt: Runtime, number: int) -> Week:

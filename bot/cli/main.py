@@ -14,11 +14,11 @@ import typer
 import uvicorn
 from sqlalchemy.engine import Engine
 
-from bot.cli_jobs import jobs_app
-from bot.cli_support import fail, runtime, settings
-from bot.cli_zoom import zoom_app
+from bot.cli.doctor import doctor
+from bot.cli.jobs_command import jobs_app
+from bot.cli.support import fail, runtime, settings
+from bot.cli.zoom_commands import zoom_app
 from bot.config import Settings
-from bot.doctor import doctor
 from handlers.records import class_record
 from rules.export import to_csv, to_table
 from storage.db import session_scope, upgrade
@@ -47,13 +47,13 @@ class Format(StrEnum):
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
-    """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
-    from bot.scheduler import due_tick
+    """Run the web service (Slack, Zoom, /healthz), the scheduler and the configured sockets."""
+    from bot.scheduler import backfill_tick, due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
-    asgi = create_app(rt, scheduler_tick=due_tick(rt))
+    asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt))
     loop, http = server_stack()
     logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
     if (loop, http) != ("uvloop", "httptools"):
