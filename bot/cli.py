@@ -70,14 +70,20 @@ def runtime() -> Runtime:
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
-    """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
+    """Run the web service (Slack, Zoom, /healthz, the playground) and the scheduler."""
+    from bot.playground.mount import attach
     from bot.scheduler import due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
     asgi = create_app(rt, scheduler_tick=due_tick(rt))
-    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info")
+    port = port or rt.settings.port
+    try:
+        attach(asgi, rt.settings, port)
+    except ConfigError as exc:
+        fail(str(exc))
+    uvicorn.run(asgi, host="0.0.0.0", port=port, log_level="info")
 
 
 @db_app.command("upgrade")

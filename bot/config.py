@@ -37,6 +37,8 @@ class Settings(BaseModel):
     zoom_api_url: str = DEFAULT_ZOOM_API_URL
     zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
     log_level: str = "INFO"
+    playground: bool | None = None
+    playground_db: Path = Path("playground.db")
 
     @field_validator(
         "slack_bot_token",
@@ -71,6 +73,14 @@ class Settings(BaseModel):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
+    @field_validator("playground", mode="before")
+    @classmethod
+    def _auto_is_unset(cls, value: object) -> object:
+        """PLAYGROUND empty or `auto` leaves the choice to whether Slack is configured."""
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
+
     @property
     def slack_configured(self) -> bool:
         """True when Slack requests can be verified and answered."""
@@ -80,6 +90,11 @@ class Settings(BaseModel):
     def zoom_webhook_configured(self) -> bool:
         """True when Zoom webhooks can be verified."""
         return bool(self.zoom_webhook_secret_token)
+
+    @property
+    def playground_enabled(self) -> bool:
+        """`/playground` is served when asked for, else only while Slack is not configured."""
+        return self.playground if self.playground is not None else not self.slack_configured
 
     @property
     def zoom_api_configured(self) -> bool:
