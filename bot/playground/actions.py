@@ -37,6 +37,7 @@ def person(user: str) -> str:
 
 def command(world: World, user: str, name: str, text: str, channel: str | None = None) -> dict[str, Any]:
     """A slash command typed in a channel (default #general) or in the bot's DM."""
+    person(user)
     channel = channel or GENERAL_CHANNEL
     if channel not in CHANNEL_NAMES and channel != dm_channel(person(user)):
         raise PlayError(f"{user} can't type in {channel!r}: use a channel id or their own DM")

@@ -55,7 +55,7 @@ SCRIPT: tuple[Step, ...] = (
     ("webinar", 25, _join("webinar", GRACE)),  # late, from her iPad
     ("webinar", 40, _leave("webinar", GUEST)),
     ("webinar", 60, lambda w: zoom_actions.end(w, "webinar")),
-    ("discussion", -1, lambda w: zoom_actions.start(w, "discussion")),
+    ("discussion", 0, lambda w: zoom_actions.start(w, "discussion")),
     ("discussion", 0, _join("discussion", ADA)),
     ("discussion", 0, _join("discussion", ZOE)),
     ("discussion", 1, _join("discussion", ALAN)),
