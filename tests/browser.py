@@ -57,7 +57,8 @@ class Browser:
         threading.Thread(target=self._read, daemon=True).start()
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self.page("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        size = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        self.page("Emulation.setDeviceMetricsOverride", **size)
 
     def _read(self) -> None:
         buffer = b""
@@ -122,7 +123,8 @@ class Browser:
             " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
         )
         for kind in ("mousePressed", "mouseReleased"):
-            self.page("Input.dispatchMouseEvent", type=kind, x=box["x"], y=box["y"], button="left", clickCount=1)
+            at = {"x": box["x"], "y": box["y"]}
+            self.page("Input.dispatchMouseEvent", type=kind, button="left", clickCount=1, **at)
 
     def type(self, selector: str, text: str, enter: bool = False) -> None:
         """Click into a field and type, as a keyboard would (then Enter)."""
