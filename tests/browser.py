@@ -52,6 +52,7 @@ class Browser:
         os.close(to_browser)
         os.close(from_browser)
         self._ids = itertools.count(1)
+        self.errors: list[dict[str, Any]] = []  # uncaught exceptions in the page
         self._answers: dict[int, dict[str, Any]] = {}
         self._arrived = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
@@ -59,6 +60,7 @@ class Browser:
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         size = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
         self.page("Emulation.setDeviceMetricsOverride", **size)
+        self.page("Runtime.enable")
 
     def _read(self) -> None:
         buffer = b""
@@ -71,6 +73,8 @@ class Browser:
                     with self._arrived:
                         self._answers[message["id"]] = message
                         self._arrived.notify_all()
+                elif message.get("method") == "Runtime.exceptionThrown":
+                    self.errors.append(message["params"]["exceptionDetails"])
 
     def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
         """One DevTools command; raises on a protocol error."""

@@ -39,6 +39,7 @@ ISOLATE = (
     "http_proxy",
     "https_proxy",
     "LOG_LEVEL",
+    "PLAYGROUND",
 )
 
 

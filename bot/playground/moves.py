@@ -48,6 +48,7 @@ def advance(world: World, to: datetime) -> list[str]:
             local = course.local(instant).strftime("%a %H:%M")
             first, *rest = summary.lines()
             lines += [f"{local}: {first.split(': ', 1)[-1]}", *rest]
+    world.note("clock", "the clock moved to " + course.local(to).strftime("%a %b %d, %H:%M"))
     for line in lines:
         world.note("scheduler", line)
     return lines

@@ -1,4 +1,5 @@
 // Block Kit and mrkdwn, rendered as DOM nodes (never innerHTML): what the bot sends, shown as Slack shows it.
+(() => {
 "use strict";
 
 const EMOJI = {
@@ -50,7 +51,8 @@ function special(token, people) {
   return link;
 }
 
-function inline(text, people) {
+function inline(raw, people) {
+  const text = emoji(raw); // shortcodes first: their underscores are not italics
   const out = [];
   let last = 0;
   for (const m of text.matchAll(INLINE)) {
@@ -160,3 +162,4 @@ function blocks(list, onPress, people, errors) {
 }
 
 window.BlockKit = { el, mrkdwn, blocks, textObject, emoji };
+})();
