@@ -7,7 +7,7 @@ PORT ?= 3000
 # The playground's browser test drives Debian's Chromium (tests/browser.py).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench-zoom bench-ask bench-fanout
+.PHONY: run test lint smoke doctor bench-zoom bench-ask bench-fanout
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,17 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4
 
+<<<<<<< HEAD
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+=======
+# The container's install and start commands in a fresh venv (see README "Deployment").
+smoke:
+	bash deploy/smoke.sh
+
+doctor: $(STAMP)
+	$(BIN)/seminar-bot doctor
+>>>>>>> main
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # is acked at once (`make bench-ask`: p99 510 ms with 32 threads, 180-260 ms with 100).
 LISTENER_THREADS = 100
 ACK_POLL_GRACE = 0.05  # seconds; Bolt's ack poll interval is 0.01
+VERIFIED = "slack_signature_verified"  # set in the context once Bolt's signature check has passed
 
 
 def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
@@ -59,6 +60,7 @@ def build_slack_app(
         listener_executor=executor or ThreadPoolExecutor(max_workers=LISTENER_THREADS),
         raise_error_for_unhandled_request=False,
     )
+    app.use(_mark_verified)  # global middleware runs after Bolt's own signature check
     app.use(_skip_slack_retries)
     app.use(_inject_deps(deps))
     app.error(_on_error)
@@ -74,6 +76,12 @@ def _inject_deps(deps: Deps) -> Callable[..., Any]:
     return inject
 
 
+def _mark_verified(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    """Reached only after Bolt verified the signature: say so, for the error handler."""
+    context[VERIFIED] = True
+    return next()
+
+
 def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
     """A Slack retry (`X-Slack-Retry-Num`) repeats a delivery that already ran: ack, don't rerun."""
     if request.headers.get("x-slack-retry-num"):
@@ -83,9 +91,21 @@ def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) 
 
 
 def _on_error(
-    error: Exception, body: dict[str, Any], respond: Any, ack: Ack, response: BoltResponse | None
+    error: Exception,
+    body: dict[str, Any],
+    context: dict[str, Any],
+    respond: Any,
+    ack: Ack,
+    response: BoltResponse | None,
 ) -> None:
-    """Log with the traceback; tell the user politely when there is someone to tell."""
+    """Log with the traceback; tell the user politely when there is someone to tell.
+
+    A request whose signature was never verified is refused and nothing in its body is used:
+    its `response_url` is whatever an anonymous caller chose.
+    """
+    if not context.get(VERIFIED):
+        _refuse_unverified(error, response)
+        return
     _keep_ack(ack)
     logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
     if body.get("response_url"):
@@ -95,6 +115,14 @@ def _on_error(
             logger.warning("could not tell the user about the error", exc_info=True)
     if response is None:
         _let_bolt_see_the_ack()
+
+
+def _refuse_unverified(error: Exception, response: BoltResponse | None) -> None:
+    """Failed before the signature was verified (Bolt's check raised): answer 401, do nothing."""
+    logger.warning("refused a Slack request that failed verification: %s", type(error).__name__)
+    if response is not None:
+        response.status, response.body = 401, '{"error": "invalid request"}'
+        response.headers["content-type"] = ["application/json;charset=utf-8"]
 
 
 def _keep_ack(ack: Ack) -> None:

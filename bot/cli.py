@@ -6,8 +6,9 @@ import json
 import logging
 import sys
 from enum import StrEnum
+from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn
 
 import typer
 import uvicorn
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.cli_jobs import jobs_app
 from bot.cli_zoom import zoom_app
 from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import doctor
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
 from storage.course import CourseError
@@ -32,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(zoom_app, name="zoom")
+app.command()(doctor)
 
 
 class Format(StrEnum):
@@ -83,7 +86,26 @@ def serve(
         attach(asgi, rt.settings, port)
     except ConfigError as exc:
         fail(str(exc))
-    uvicorn.run(asgi, host="0.0.0.0", port=port, log_level="info")
+    loop, http = server_stack()
+    logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
+    if (loop, http) != ("uvloop", "httptools"):
+        logger.warning("uvloop or httptools is missing: reinstall seminar-bot (it needs uvicorn[standard])")
+    uvicorn.run(
+        asgi,
+        host="0.0.0.0",
+        port=port,
+        log_level="info",
+        log_config=None,  # bot/logs.py owns the handlers, so uvicorn's lines are redacted too
+        loop=loop,
+        http=http,
+    )
+
+
+def server_stack() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
+    """uvicorn's production extras (uvloop, httptools) when installed, else its pure-Python stack."""
+    loop: Literal["uvloop", "asyncio"] = "uvloop" if find_spec("uvloop") else "asyncio"
+    http: Literal["httptools", "h11"] = "httptools" if find_spec("httptools") else "h11"
+    return loop, http
 
 
 @db_app.command("upgrade")

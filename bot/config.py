@@ -31,6 +31,7 @@ class Settings(BaseModel):
     slack_signing_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     zoom_webhook_secret_token: str | None = None
+    zoom_websocket_subscription_id: str | None = None
     zoom_account_id: str | None = None
     zoom_client_id: str | None = None
     zoom_client_secret: str | None = None
@@ -44,6 +45,7 @@ class Settings(BaseModel):
         "slack_bot_token",
         "slack_signing_secret",
         "zoom_webhook_secret_token",
+        "zoom_websocket_subscription_id",
         "zoom_account_id",
         "zoom_client_id",
         "zoom_client_secret",
@@ -112,7 +114,8 @@ ZOOM_WEBHOOK_HOWTO = (
 )
 ZOOM_API_HOWTO = (
     "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET "
-    "(a Server-to-Server OAuth app with report:read:admin); see README 'Zoom app'."
+    "(a Server-to-Server OAuth app with report:read:admin, webinar:read:admin and meeting:read:admin); "
+    "see README 'Zoom app'."
 )
 
 

@@ -1,4 +1,4 @@
-"""Logging set-up, with a filter that keeps configured secrets out of every log line."""
+"""Logging set-up: one console handler whose formatter keeps configured secrets out of every line."""
 
 from __future__ import annotations
 
@@ -12,39 +12,43 @@ SECRET_FIELDS = (
     "zoom_webhook_secret_token",
     "zoom_client_secret",
 )
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# uvicorn's loggers get their own handlers unless `serve` passes log_config=None (bot/cli.py);
+# routed to the root, their lines (the access log holds query strings) are redacted too.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces any configured secret value in a record's final message with ***."""
+class RedactingFormatter(logging.Formatter):
+    """Formats with `base`, then replaces each secret in the whole text: message, traceback, stack."""
 
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], base: logging.Formatter | None = None) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.secrets = sorted((s for s in secrets if s and len(s) >= 6), key=len, reverse=True)
+        self.base = base or logging.Formatter(FORMAT)
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Render the message once, scrub it, and keep the record."""
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        scrubbed = message
+    def format(self, record: logging.LogRecord) -> str:
+        """The base formatter's text with every secret replaced by ***."""
+        text = self.base.format(record)
         for secret in self.secrets:
-            scrubbed = scrubbed.replace(secret, "***")
-        if scrubbed != message:
-            record.msg, record.args = scrubbed, None
-        return True
+            text = text.replace(secret, "***")
+        return text
 
 
 def configure_logging(settings: Settings) -> None:
-    """Console logging at the configured level, secrets redacted."""
+    """Console logging at the configured level; every root handler redacts the secrets."""
     secrets = [getattr(settings, f) or "" for f in SECRET_FIELDS]
     root = logging.getLogger()
     if not any(isinstance(h, logging.StreamHandler) for h in root.handlers):
-        console = logging.StreamHandler()
-        console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(console)
+        root.addHandler(logging.StreamHandler())
     for handler in root.handlers:
-        if not any(isinstance(f, RedactSecrets) for f in handler.filters):
-            handler.addFilter(RedactSecrets(secrets))
+        base = handler.formatter
+        if isinstance(base, RedactingFormatter):
+            base = base.base
+        handler.setFormatter(RedactingFormatter(secrets, base))
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
     root.setLevel(settings.log_level.upper())
     if root.level > logging.DEBUG:
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration check is noise

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,8 +18,9 @@ from bot.app import build_slack_app
 from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
+from bot.slack_http import MalformedBody, SlackRequest, verified
 from handlers import tally, zoom_webhook
-from storage.db import ping
+from storage.db import writable
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
@@ -63,17 +64,20 @@ def create_app(
     _log_integrations(runtime)
 
     async def healthz(_: Request) -> JSONResponse:
-        ok = await run_in_threadpool(ping, runtime.engine)
+        ok = await run_in_threadpool(writable, runtime.engine)
         return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
 
     async def slack_events(request: Request) -> Response:
         if slack_app is None:
             return JSONResponse({"error": SLACK_HOWTO}, status_code=503)
         body = await read_body(request)
+        headers = dict(request.headers)  # the first value of each header, for our check and Bolt's alike
+        if not verified(settings.slack_signing_secret or "", headers, body):
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
-            bolt_request = to_bolt_request(request, body)
-        except Exception:  # noqa: BLE001 - Bolt parses before it verifies; garbage must not be a 500
-            return JSONResponse({"error": "malformed Slack request body"}, status_code=400)
+            bolt_request = SlackRequest(body=body.decode("utf-8"), query=request.url.query, headers=headers)
+        except MalformedBody as exc:
+            return JSONResponse({"error": f"malformed Slack request body: {exc}"}, status_code=400)
         bolt_response = await run_in_threadpool(slack_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 

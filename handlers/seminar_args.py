@@ -1,4 +1,8 @@
-"""Parse `/seminar` text forgivingly: quotes, Slack mentions and links, `3`/`w3`/`week 3`."""
+"""Parse `/seminar` text forgivingly: quotes, Slack mentions and links, `3`/`w3`/`week 3`.
+
+`parse` reads the text as Slack sends it (entities, `<…>` markup); every argument it returns
+is what the TA typed (see handlers/mrkdwn.py `typed`).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from handlers.mrkdwn import code_span, link_target, typed
+
 USAGE = {
     "help": "/seminar help",
     "tally": "/seminar tally [week]",
     "report": "/seminar report [week]",
     "export": "/seminar export [week]",
     "unmatched": "/seminar unmatched [week]",
-    "match": '/seminar match "zoom name or email" @student',
-    "excuse": "/seminar excuse @student <week> [reason]",
-    "unexcuse": "/seminar unexcuse @student <week>",
+    "match": '/seminar match "zoom name or email" <student>',
+    "excuse": "/seminar excuse <student> <week> [reason]",
+    "unexcuse": "/seminar unexcuse <student> <week>",
     "recording": "/seminar recording <week> <https://…>",
 }
 ALIASES = {"?": "help", "-h": "help", "--help": "help", "csv": "export", "match-zoom": "match"}
-NEED_MENTION = "Start with the student as an @mention (pick them from the list Slack offers)."
+NEED_STUDENT = "Start with the student: an @mention, their email, or their name as on the roster."
 MAX_REASON = 1000
 MAX_URL = 2000
 MAX_IDENTITY = 320
@@ -27,8 +33,9 @@ MAX_IDENTITY = 320
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 _TOKEN = re.compile(r'"([^"]*)"|\'([^\']*)\'|(<[^>]*>)|(\S+)')
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_LINK = re.compile(r"^<([^|>]+)(?:\|[^>]*)?>$")
-_WEEK = re.compile(r"^(?:w|wk|week)?\.?(\d{1,3})$", re.IGNORECASE)
+_LINK = re.compile(r"^<([^@#!<>][^<>]*)>$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_WEEK = re.compile(r"^(?:w|wk|week)?\.?([0-9]{1,3})$", re.IGNORECASE)  # ASCII only: "٣" is no week
 _WEEK_WORD = re.compile(r"^(?:w|wk|week)\.?$", re.IGNORECASE)
 
 
@@ -43,11 +50,19 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Token:
-    """One argument: its text (quotes and link brackets removed) and whether it was quoted."""
+    """One argument: what the TA typed, the text Slack sent for it, and whether it was quoted."""
 
     text: str
     raw: str
     quoted: bool = False
+
+
+@dataclass(frozen=True)
+class StudentRef:
+    """How a TA named a student: `slack` (a user id), `email`, or `name` (as on the roster)."""
+
+    kind: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,7 @@ class Command:
 
     name: str
     week: int | None = None
-    user_id: str | None = None
+    student: StudentRef | None = None
     identity: str | None = None
     reason: str = ""
     url: str | None = None
@@ -66,15 +81,15 @@ _Parser = Callable[[list[Token], int], Command]
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split on spaces, keeping "quoted names" and <@U…|name> / <https://…> together."""
+    """Split Slack's text on spaces, keeping "quoted names" and <@U…|name> / <https://…> together."""
     tokens: list[Token] = []
     for m in _TOKEN.finditer(text.translate(_QUOTES)):
         dq, sq, angle, bare = m.groups()
         if dq is not None or sq is not None:
-            tokens.append(Token((dq if dq is not None else sq).strip(), m.group(0), quoted=True))
+            tokens.append(Token(typed(dq if dq is not None else sq).strip(), m.group(0), quoted=True))
         else:
             raw = angle or bare
-            tokens.append(Token(raw, raw))
+            tokens.append(Token(typed(raw), raw))
     return tokens
 
 
@@ -84,13 +99,27 @@ def mention(token: Token) -> str | None:
     return m.group(1) if m else None
 
 
-def unlink(raw: str) -> str:
-    """`<https://x|label>` → `https://x`; `<mailto:a@b|a@b>` → `a@b`; anything else unchanged."""
-    m = _LINK.match(raw)
-    if not m or raw.startswith(("<@", "<#", "<!")):
-        return raw
-    target = m.group(1)
-    return target.removeprefix("mailto:")
+def unlink(token: Token) -> str:
+    """A link's address (`<https://x|label>` → `https://x`, `<mailto:a@b|a@b>` → `a@b`), else the text."""
+    m = None if token.quoted else _LINK.match(token.raw)
+    return link_target(m.group(1)) if m else token.text
+
+
+def student_ref(tokens: list[Token], usage: str) -> StudentRef:
+    """A mention, an email, or a (possibly several-word) roster name; `@name` is a name Slack left plain."""
+    if not tokens:
+        raise UsageError(NEED_STUDENT, usage)
+    users = [mention(t) for t in tokens]
+    if any(users):
+        if len(tokens) > 1:
+            raise UsageError("Name one student.", usage)
+        return StudentRef("slack", str(users[0]))
+    text = " ".join(unlink(t) for t in tokens).strip()
+    if len(text) > MAX_IDENTITY:
+        raise UsageError(f"That student's name is over {MAX_IDENTITY} characters.", usage)
+    if len(tokens) == 1 and _EMAIL.match(text):
+        return StudentRef("email", text)
+    return StudentRef("name", text)
 
 
 def parse(text: str, weeks: int) -> Command:
@@ -103,7 +132,7 @@ def parse(text: str, weeks: int) -> Command:
     args = tokens[1:]
     parser = _PARSERS.get(name)
     if parser is None:
-        raise UsageError(f"I don't know `{tokens[0].text[:40]}`.", USAGE["help"])
+        raise UsageError(f"I don't know {code_span(tokens[0].text[:40])}.", USAGE["help"])
     return parser(args, weeks)
 
 
@@ -117,25 +146,31 @@ def _optional_week(name: str) -> _Parser:
             return Command(name)
         week, rest = _take_week(args, weeks, USAGE[name])
         if rest:
-            raise UsageError(f"Unexpected `{rest[0].raw[:40]}`.", USAGE[name])
+            raise UsageError(f"Unexpected {code_span(rest[0].text[:40])}.", USAGE[name])
         return Command(name, week=week)
 
     return parse_it
 
 
 def _match(args: list[Token], weeks: int) -> Command:
+    """With an @mention the other words are the Zoom identity; else the first argument is."""
     usage = USAGE["match"]
     users = [i for i, t in enumerate(args) if mention(t)]
-    if len(users) != 1:
+    if len(users) > 1:
         raise UsageError("Mention exactly one student, like @ada.", usage)
-    user_id = mention(args[users[0]])
-    rest = [t for i, t in enumerate(args) if i != users[0]]
-    identity = " ".join(unlink(t.text) if not t.quoted else t.text for t in rest).strip()
+    if users:
+        student = student_ref([args[users[0]]], usage)
+        rest = [t for i, t in enumerate(args) if i != users[0]]
+    else:
+        if len(args) < 2:
+            raise UsageError("Give the Zoom name (in quotes) or email, then the student.", usage)
+        student, rest = student_ref(args[1:], usage), args[:1]
+    identity = " ".join(unlink(t) for t in rest).strip()
     if not identity:
         raise UsageError("Give the Zoom name (in quotes) or email to link.", usage)
     if len(identity) > MAX_IDENTITY:
         raise UsageError(f"That Zoom name is over {MAX_IDENTITY} characters.", usage)
-    return Command("match", user_id=user_id, identity=identity)
+    return Command("match", student=student, identity=identity)
 
 
 def _excuse(args: list[Token], weeks: int) -> Command:
@@ -147,16 +182,31 @@ def _unexcuse(args: list[Token], weeks: int) -> Command:
 
 
 def _student_week(name: str, args: list[Token], weeks: int, *, with_reason: bool) -> Command:
+    """`<student> <week> [reason]`: the student is every word before the first week."""
     usage = USAGE[name]
-    if not args or not mention(args[0]):
-        raise UsageError(NEED_MENTION, usage)
-    week, rest = _take_week(args[1:], weeks, usage)
+    at = 1 if args and (mention(args[0]) or _EMAIL.match(unlink(args[0]))) else _first_week(args)
+    if at == 0:
+        raise UsageError(NEED_STUDENT, usage)
+    student = student_ref(args[:at], usage)
+    week, rest = _take_week(args[at:], weeks, usage)
     if rest and not with_reason:
-        raise UsageError(f"Unexpected `{rest[0].raw[:40]}`.", usage)
-    reason = " ".join(t.text if t.quoted else unlink(t.raw) for t in rest).strip()
+        raise UsageError(f"Unexpected {code_span(rest[0].text[:40])}.", usage)
+    reason = " ".join(t.text for t in rest).strip()
     if len(reason) > MAX_REASON:
         raise UsageError(f"The reason is over {MAX_REASON} characters.", usage)
-    return Command(name, week=week, user_id=mention(args[0]), reason=reason)
+    return Command(name, week=week, student=student, reason=reason)
+
+
+def _first_week(args: list[Token]) -> int:
+    """Where the first unquoted week (`3`, `w3`, `week 3`) is; len(args) when there is none."""
+    for i, t in enumerate(args):
+        if t.quoted:
+            continue
+        if _WEEK.match(t.text) or (
+            _WEEK_WORD.match(t.text) and i + 1 < len(args) and _WEEK.match(args[i + 1].text)
+        ):
+            return i
+    return len(args)
 
 
 def _recording(args: list[Token], weeks: int) -> Command:
@@ -164,9 +214,9 @@ def _recording(args: list[Token], weeks: int) -> Command:
     week, rest = _take_week(args, weeks, usage)
     if len(rest) != 1:
         raise UsageError("Give one link after the week.", usage)
-    url = unlink(rest[0].text)
+    url = unlink(rest[0])
     if not valid_url(url):
-        raise UsageError(f"`{url[:80]}` is not an http(s) link.", usage)
+        raise UsageError(f"{code_span(url[:80])} is not an http(s) link.", usage)
     return Command("recording", week=week, url=url)
 
 
@@ -191,7 +241,7 @@ def _take_week(args: list[Token], weeks: int, usage: str) -> tuple[int, list[Tok
         first, used = args[1].text, 2
     m = _WEEK.match(first)
     if not m:
-        raise UsageError(f"`{first[:40]}` is not a week number.", usage)
+        raise UsageError(f"{code_span(first[:40])} is not a week number.", usage)
     week = int(m.group(1))
     if not 1 <= week <= weeks:
         raise UsageError(f"There is no week {week}; weeks run from 1 to {weeks}.", usage)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import Deps, tally
+from handlers.mrkdwn import command_text
 from handlers.students import NotEnrolled, active_student
 from handlers.views import ask as views
 from storage.submissions import save_question
@@ -40,7 +41,7 @@ def quick_refusal(deps: Deps, text: str) -> str | None:
 def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
     """Refuse at once when we can; otherwise ack, then store, reply, post and update the tally."""
     deps: Deps = context["deps"]
-    text = command.get("text") or ""
+    text = command_text(command)
     refusal = quick_refusal(deps, text)
     if refusal:
         ack(text=refusal)

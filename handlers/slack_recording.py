@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.numbers import ascii_number
 from handlers.slack_home import publish_home
 from handlers.slack_standing import record_blocks
 from handlers.students import NotEnrolled, active_student
@@ -39,18 +40,19 @@ def recording_watched(
     except NotEnrolled as exc:
         _tell(body, client, respond, str(exc))
         return
-    problem = _why_not(deps, student, value)
-    if problem:
-        _tell(body, client, respond, problem)
+    week = _attestable(deps, student, value)
+    if isinstance(week, str):
+        _tell(body, client, respond, week)
         return
     assert student.id is not None
-    created = save_recording_watched(deps.engine, student_id=student.id, week=int(value), now=deps.clock())
-    _update_origin(deps, body, client, respond, student, views.recorded(int(value), created))
+    created = save_recording_watched(deps.engine, student_id=student.id, week=week, now=deps.clock())
+    _update_origin(deps, body, client, respond, student, views.recorded(week, created))
 
 
-def _why_not(deps: Deps, student: Student, value: str) -> str | None:
-    """Only a week that ended and that the student missed can be attested."""
-    week = deps.course.week(int(value)) if value.isdigit() else None
+def _attestable(deps: Deps, student: Student, value: str) -> int | str:
+    """The week named by `value` if it ended and the student missed it, else why not."""
+    number = ascii_number(value)
+    week = deps.course.week(number) if number is not None else None
     if week is None:
         return views.no_such_week(value)
     now = deps.clock()
@@ -60,7 +62,7 @@ def _why_not(deps: Deps, student: Student, value: str) -> str | None:
         record = student_record(session=session, course=deps.course, now=now, student=student)
     if not record.weeks[week.number - 1].absent:
         return views.not_absent(week.number)
-    return None
+    return week.number
 
 
 def _update_origin(

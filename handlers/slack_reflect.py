@@ -10,6 +10,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.mrkdwn import command_text
+from handlers.numbers import ascii_number
 from handlers.sentences import count_sentences
 from handlers.students import NotEnrolled, active_student
 from handlers.views import reflection as views
@@ -48,7 +50,7 @@ def reflect(
     if week is None:
         ack(text=views.not_open_yet(deps.course))
         return
-    text = command.get("text") or ""
+    text = command_text(command)
     if not text.strip():
         ack()
         open_modal(deps, client, command["trigger_id"], command["user_id"], week)
@@ -148,7 +150,8 @@ def _save(deps: Deps, student: Student, week: Week, text: str, sentences: int) -
 
 def _started_week(deps: Deps, value: str) -> Week | None:
     """The week named by a button or form, if its reflection has opened."""
-    week = deps.course.week(int(value)) if value.isdigit() else None
+    number = ascii_number(value)
+    week = deps.course.week(number) if number is not None else None
     if week is None or week.webinar.start > deps.clock():
         return None
     return week

@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import Deps, tally
-from handlers.identity import is_ta, resolve_student
-from handlers.seminar_args import Command, UsageError, parse
+from handlers.identity import Unresolved, find_student, is_ta
+from handlers.seminar_args import USAGE, Command, UsageError, parse
 from handlers.views import seminar as views
 from handlers.views.tally import tally_message
 from storage import ta_changes
@@ -79,10 +79,10 @@ class Call:
         with session_scope(self.deps.engine) as session:
             return class_record(session=session, course=self.deps.course, now=self.deps.clock())
 
-    def student(self) -> Student | None:
-        """The mentioned student (stored Slack id, else their Slack email)."""
-        assert self.cmd.user_id is not None
-        return resolve_student(self.deps, self.client, self.cmd.user_id)
+    def student(self) -> Student | Unresolved:
+        """The student the TA named (mention, email or roster name)."""
+        assert self.cmd.student is not None
+        return find_student(self.deps, self.client, self.cmd.student)
 
     def standing(self, student: Student) -> str:
         """A student's standing now."""
@@ -156,8 +156,9 @@ def do_match(call: Call) -> Replies:
     """Link a Zoom identity to the mentioned student, for past and future intervals."""
     identity = call.cmd.identity or ""
     student = call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
+    if isinstance(student, Unresolved):
+        return [views.unresolved(student, USAGE["match"])]
+    assert student.id is not None
     minutes = sorted(
         (u for u in call.record().unmatched if ta_changes.same_identity(identity, u.name, u.email)),
         key=lambda u: (u.week, PARTS.index(u.part)),
@@ -175,8 +176,9 @@ def do_match(call: Call) -> Replies:
 def do_excuse(call: Call) -> Replies:
     """Excuse the student's week with a reason."""
     week, student = call.week, call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
+    if isinstance(student, Unresolved):
+        return [views.unresolved(student, USAGE["excuse"])]
+    assert student.id is not None
     with session_scope(call.deps.engine) as session:
         ta_changes.set_excuse(
             session=session,
@@ -192,8 +194,9 @@ def do_excuse(call: Call) -> Replies:
 def do_unexcuse(call: Call) -> Replies:
     """Withdraw an excuse."""
     week, student = call.week, call.student()
-    if student is None or student.id is None:
-        return [views.not_on_roster(call.cmd.user_id or "")]
+    if isinstance(student, Unresolved):
+        return [views.unresolved(student, USAGE["unexcuse"])]
+    assert student.id is not None
     with session_scope(call.deps.engine) as session:
         removed = ta_changes.remove_excuse(
             session=session, student_id=student.id, week=week.number, ta_user_id=call.user_id

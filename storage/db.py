@@ -77,14 +77,19 @@ def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
 
 
-def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query."""
+def writable(engine: Engine) -> bool:
+    """True when the database accepts a write: an update of the migration row, rolled back.
+
+    A read-only SQLite file or a PostgreSQL session with `default_transaction_read_only` answers
+    a SELECT but refuses this, and the service cannot store anything.
+    """
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with engine.connect() as conn, conn.begin() as transaction:
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            transaction.rollback()
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not answering"
-        logger.warning("database ping failed", exc_info=True)
+    except Exception:  # noqa: BLE001 - any failure means "cannot store"
+        logger.warning("database write check failed", exc_info=True)
         return False
 
 

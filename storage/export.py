@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Mapping, Sequence
 
 from storage.records import ClassRecord, StudentRecord, WeekRecord
 
@@ -15,16 +16,33 @@ CSV_FIELDS = (
 )  # fmt: skip
 
 
+# OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these (full-width
+# forms too, which some spreadsheets read as the ASCII ones).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet shows as text: a leading `'` before a formula character."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(fields: Sequence[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """The one CSV writer: header, then rows with every text cell made safe for spreadsheets."""
+    out = io.StringIO()
+    # CRLF rows (RFC 4180), so a cell holding a bare CR or LF is quoted rather than splitting its row.
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return out.getvalue()
+
+
 def to_csv(record: ClassRecord, week: int | None = None) -> str:
     """One row per student and week, with the student's totals and standing on each row."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for r in record.students:
-        for w in r.weeks:
-            if week is None or w.week == week:
-                writer.writerow(_csv_row(r, w))
-    return out.getvalue()
+    rows = (_csv_row(r, w) for r in record.students for w in r.weeks if week is None or w.week == week)
+    return write_csv(CSV_FIELDS, rows)
 
 
 def _csv_row(r: StudentRecord, w: WeekRecord) -> dict[str, object]:

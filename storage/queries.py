@@ -28,6 +28,15 @@ def get_student_by_email(*, session: Session, email: str) -> Student | None:
     return session.exec(select(Student).where(Student.email == normalize_email(email))).first()
 
 
+def students_by_email(*, session: Session, email: str) -> Sequence[Student]:
+    """Students whose roster email or Zoom email is this one, in any case."""
+    wanted = normalize_email(email)
+    stmt = select(Student).where(
+        (func.lower(Student.email) == wanted) | (func.lower(col(Student.zoom_email)) == wanted)
+    )
+    return session.exec(stmt.order_by(col(Student.name))).all()
+
+
 def get_student_by_slack_id(*, session: Session, slack_user_id: str) -> Student | None:
     """The student linked to this Slack user."""
     stmt = select(Student).where(Student.slack_user_id == slack_user_id)

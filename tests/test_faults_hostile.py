@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -95,8 +97,35 @@ def mutate(event: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str
     return copy
 
 
+class _Errors(logging.Handler):
+    """Keeps every ERROR record: the app's error handler logs each listener failure at ERROR."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 @pytest.fixture
-def seeded(live: Live) -> Live:
+def no_errors() -> Iterator[None]:
+    """Fails the test if anything logged an error, including a listener after its (200) ack.
+
+    Set up before `live`, so its check runs after `live` has waited for the listeners' post-ack work.
+    """
+    errors = _Errors()
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn")]  # uvicorn's logger does not propagate
+    for logger in loggers:
+        logger.addHandler(errors)
+    yield
+    for logger in loggers:
+        logger.removeHandler(errors)
+    assert not errors.records, [f"{r.name}: {r.getMessage()}" for r in errors.records]
+
+
+@pytest.fixture
+def seeded(no_errors: None, live: Live) -> Live:
     """A student with a question and a stored Zoom join, so there is something to corrupt."""
     with session_scope(live.runtime.engine) as session:
         ada = add_student(session, "Ada Lovelace", "ada@example.edu", slack_user_id="U0ADA")

@@ -1,4 +1,4 @@
-"""The playground page in a real browser (headless Chromium): type /ask, see the reply, see the tally change."""
+"""The playground page in headless Chromium: type /ask, see the reply, see the tally change."""
 
 from __future__ import annotations
 

@@ -115,6 +115,15 @@ def test_exactly_a_thousand_characters_is_accepted(students: Any) -> None:
     assert questions(live)[0].text == "é" * 1000
 
 
+def test_the_limit_counts_what_was_typed_not_slacks_entities(students: Any) -> None:
+    live = students
+    typed = "<&>" * 333 + "?"  # 1,000 typed; Slack sends 4,000 characters of entities
+    assert slash(live, "/ask", typed, "U0ADA").text == ""
+    reply(live)
+    assert questions(live)[0].text == typed
+    assert "1,001 characters" in slash(live, "/ask", typed + "&", "U0ADA").text
+
+
 WINDOW = [
     (local(2021, 9, 23, 13, 29), False),
     (local(2021, 9, 23, 13, 30), True),
@@ -179,6 +188,8 @@ MENTIONS = st.sampled_from(
         "&",
         "<https://x.test|click>",
         "&lt;",
+        "&amp;",
+        "&amp;lt;",
         ">",
     ]
 )

@@ -175,3 +175,16 @@ def test_a_failing_slack_call_is_logged_and_the_student_told(
     failure = next(r for r in caplog.records if r.name == "bot.app")
     assert failure.exc_info is not None and "xoxb-test-token" not in caplog.text
     assert reflections(live) == {}
+
+
+def test_typed_text_is_stored_as_typed_inline_and_in_the_form(students: Any) -> None:
+    """Slack sends `/reflect` text with entities; a form's plain_text_input value comes as typed."""
+    live = students
+    typed = "A < B & C > D, so &amp; stays literal. " + "x<y. " * 390  # 1,995 typed; ~4,700 as sent
+    assert slash(live, "/reflect", typed, "U0ADA").text == ""
+    assert "is received" in reply(live)
+    assert reflections(live)[1].text == typed
+    in_form = "I typed &lt; and <@U0TA1> here. Both stay as typed."
+    assert submit_view(live, "U0ADA", "reflection_submit", json.dumps({"week": 1}), form(in_form)).text == ""
+    live.slack.wait_for("chat.postMessage")
+    assert reflections(live)[1].text == in_form

@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.web import create_app
-from storage.db import upgrade
+from storage.db import make_engine, upgrade
 from tests.live import LiveServer
 
 
@@ -52,3 +52,36 @@ def test_body_over_a_megabyte_is_refused(live) -> None:  # type: ignore[no-untyp
             yield b"y" * 100_000
 
     assert live.http.post("/zoom/webhook", content=chunks()).status_code == 413
+
+
+def _healthz(settings: Settings) -> httpx.Response:
+    runtime = build_runtime(settings)
+    with LiveServer(create_app(runtime)) as server, httpx.Client(base_url=server.url) as http:
+        response = http.get("/healthz")
+    runtime.engine.dispose()
+    return response
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_healthz_503_on_a_read_only_sqlite_file(tmp_path: Path, course_file: Path) -> None:
+    path = tmp_path / "x.db"
+    _migrate(f"sqlite:///{path}")
+    writable = Settings(database_url=f"sqlite:///{path}", course_file=course_file)
+    assert _healthz(writable).status_code == 200
+    read_only = Settings(database_url=f"sqlite:///file:{path}?mode=ro&uri=true", course_file=course_file)
+    response = _healthz(read_only)
+    assert response.status_code == 503 and response.json() == {"ok": False}
+
+
+@pytest.mark.postgres
+def test_healthz_503_on_a_read_only_postgres_session(pg_url: str, course_file: Path) -> None:
+    _migrate(pg_url)
+    assert _healthz(Settings(database_url=pg_url, course_file=course_file)).status_code == 200
+    read_only = f"{pg_url}%20-cdefault_transaction_read_only%3Don"
+    response = _healthz(Settings(database_url=read_only, course_file=course_file))
+    assert response.status_code == 503 and response.json() == {"ok": False}

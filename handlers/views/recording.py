@@ -11,7 +11,7 @@ from handlers.views.common import context
 
 def no_such_week(value: str) -> str:
     """The button named no week of the course."""
-    return f"There is no week {escape(value)} in this course, so nothing was recorded."
+    return f"There is no week {escape(value[:20])} in this course, so nothing was recorded."
 
 
 def not_ended(week: int) -> str:

@@ -30,7 +30,7 @@ def not_open_yet(course: Course) -> str:
 
 def week_not_open(number: str) -> str:
     """A button or form named a week that has not started (or does not exist)."""
-    return f"Week {escape(number)}'s reflection isn't open. Type /reflect to write this week's."
+    return f"Week {escape(number[:20])}'s reflection isn't open. Type /reflect to write this week's."
 
 
 def too_long(length: int) -> str:

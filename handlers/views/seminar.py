@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from handlers.mrkdwn import escape
+from handlers.identity import Unresolved
+from handlers.mrkdwn import code_block, code_safe, code_span, escape
 from handlers.seminar_args import USAGE, UsageError
 from handlers.views.common import context, header, section
 from storage.course import Course, Week
@@ -23,16 +24,23 @@ NOT_A_TA = (
 
 NO_STUDENTS = "No students on the roster yet. Import it with `seminar-bot roster import roster.csv`."
 
+PLAIN_MENTION = (
+    " Slack sent that mention as plain text (the app's /seminar command must have “Escape channels,"
+    " users, and links” on, as in manifest.yml), so name the student by email or roster name instead."
+)
+
 HELP = """*`/seminar` — TA tools* (replies are visible only to you)
-• `{tally}` — post or refresh the week's question tally in {channel}
-• `{report}` — the class table; with a week, that week's detail
-• `{export}` — upload the class CSV (every student and week, excuse reasons, standing) to {channel}
-• `{unmatched}` — Zoom participants not matched to a student, with minutes
-• `{match}` — count that Zoom name's (or email's) past and future minutes for the student
-• `{excuse}` — excuse a week; the reason shows in the report and export
-• `{unexcuse}` — withdraw an excuse
-• `{recording}` — set a week's recording link (absent students are sent it)
-Weeks can be written `3`, `w3` or `week 3`. Every change is recorded with who and when."""
+• {tally} — post or refresh the week's question tally in {channel}
+• {report} — the class table; with a week, that week's detail
+• {export} — upload the class CSV (every student and week, excuse reasons, standing) to {channel}
+• {unmatched} — Zoom participants not matched to a student, with minutes
+• {match} — count that Zoom name's (or email's) past and future minutes for the student
+• {excuse} — excuse a week; the reason shows in the report and export
+• {unexcuse} — withdraw an excuse
+• {recording} — set a week's recording link (absent students are sent it)
+Name a student with an @mention, their email (roster or Zoom) or their name as on the roster \
+(put a name with a number in quotes). Weeks can be written `3`, `w3` or `week 3`. \
+Every change is recorded with who and when."""
 
 
 def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
@@ -45,12 +53,13 @@ def ephemeral(text: str, blocks: list[dict[str, Any]] | None = None) -> Reply:
 
 def help_reply(course: Course) -> Reply:
     """The command list."""
-    return ephemeral(HELP.format(channel=f"<#{course.ta_channel}>", **USAGE))
+    usage = {name: code_span(line) for name, line in USAGE.items()}
+    return ephemeral(HELP.format(channel=f"<#{course.ta_channel}>", **usage))
 
 
 def usage_reply(error: UsageError) -> Reply:
     """What was wrong, and how to write it."""
-    return ephemeral(f"{error.problem}\nUsage: `{error.usage}` (try `/seminar help`)")
+    return ephemeral(f"{error.problem}\nUsage: {code_span(error.usage)} (try `/seminar help`)")
 
 
 def week_label(course: Course, week: Week) -> str:
@@ -90,23 +99,33 @@ def slack_failed(course: Course, what: str, error: str) -> Reply:
 def code_blocks(title: str, body: str, note: str) -> list[Reply]:
     """A monospace table split into ≤3000-character sections and ≤50-block messages."""
     chunks = list(_chunks(body.rstrip("\n").splitlines(), CODE_LIMIT))
-    blocks = [header(title)] + [section(f"```{c}```") for c in chunks] + [context(escape(note))]
+    blocks = [header(title)] + [section(code_block(c)) for c in chunks] + [context(escape(note))]
     messages = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     return [ephemeral(title if i == 0 else f"{title} (continued)", m) for i, m in enumerate(messages)]
 
 
 def _chunks(lines: Iterable[str], limit: int) -> Iterable[str]:
+    """Lines grouped so each group, once made code-safe, fits `limit`."""
     buf: list[str] = []
     size = 0
     for line in lines:
-        line = escape(line)[:limit]
-        if buf and size + len(line) + 1 > limit:
+        line = _fit(line, limit)
+        length = len(code_safe(line))
+        if buf and size + length + 1 > limit:
             yield "\n".join(buf)
             buf, size = [], 0
         buf.append(line)
-        size += len(line) + 1
+        size += length + 1
     if buf:
         yield "\n".join(buf)
+
+
+def _fit(line: str, limit: int) -> str:
+    """The longest start of `line` whose code-safe form fits `limit` (never half an entity)."""
+    line = line[:limit]
+    while (excess := len(code_safe(line)) - limit) > 0:
+        line = line[: len(line) - excess]
+    return line
 
 
 def export_started(course: Course) -> str:
@@ -139,12 +158,25 @@ def unmatched_reply(items: list[UnmatchedPresence], week: int | None) -> list[Re
     return code_blocks(f"Unmatched Zoom participants ({scope}): {len(items)}", "\n".join(lines), note)
 
 
-def not_on_roster(user_id: str) -> Reply:
-    """The mentioned user is not a student."""
-    return ephemeral(
-        f"<@{user_id}> isn't on the roster (no student with that Slack account or email). "
-        "Import the roster with `seminar-bot roster import`, then try again."
-    )
+def unresolved(u: Unresolved, usage: str) -> Reply:
+    """The TA named no student, or several: say which, list candidates, change nothing."""
+    ref = u.ref
+    if ref.kind == "slack":
+        problem = (
+            f"<@{ref.value}> isn't on the roster (no student with that Slack account or email). "
+            "Import the roster with `seminar-bot roster import`, then try again."
+        )
+    elif u.ambiguous:
+        problem = f"{code_span(ref.value)} fits {len(u.candidates)} students; name one by email or @mention."
+    else:
+        what = "email (roster or Zoom)" if ref.kind == "email" else "name"
+        problem = f"No student on the roster has the {what} {code_span(ref.value)}."
+        if ref.kind == "name" and ref.value.startswith("@"):
+            problem += PLAIN_MENTION
+    if u.candidates:
+        problem += "\nIt could be:" if u.ambiguous else "\nClose matches:"
+        problem += "\n" + "\n".join(f"• {escape(s.name)} ({escape(s.email)})" for s in u.candidates)
+    return ephemeral(f"{problem}\nNothing was changed. Usage: {code_span(usage)}")
 
 
 def matched(
@@ -183,8 +215,8 @@ def unexcused(course: Course, week: Week, student_name: str, had: bool, standing
 
 def recording_set(course: Course, week: Week, url: str, previous: str | None) -> Reply:
     """A recording link was stored."""
-    replaced = f" (replacing {previous})" if previous else ""
+    replaced = f" (replacing {escape(previous)})" if previous else ""
     return ephemeral(
-        f"Recording for {week_label(course, week)} set to {url}{replaced}.\n"
+        f"Recording for {week_label(course, week)} set to {escape(url)}{replaced}.\n"
         "Students who missed that week are sent the link with an “I watched the recording” button."
     )

@@ -18,6 +18,8 @@ from urllib.parse import parse_qs
 from tests.fakes.http import FakeServer, QuietHandler
 
 BOT_USER_ID = "UBOT0001"
+TEAM_NAME = "Seminar Workspace"
+DEFAULT_SCOPES = "chat:write,commands"
 
 
 @dataclass
@@ -49,6 +51,8 @@ class FakeSlack(FakeServer):
         self.api_url = self.url + "/api/"
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.oauth_scopes = DEFAULT_SCOPES
         self.faults: dict[str, list[Fault]] = {}
         self.delays: dict[str, float] = {}
         self.uploads: dict[str, bytes] = {}
@@ -65,6 +69,8 @@ class FakeSlack(FakeServer):
         with self.lock:
             self.calls.clear()
             self.users.clear()
+            self.channels.clear()
+            self.oauth_scopes = DEFAULT_SCOPES
             self.faults.clear()
             self.delays.clear()
             self.uploads.clear()
@@ -82,6 +88,20 @@ class FakeSlack(FakeServer):
             "is_bot": is_bot,
             "deleted": False,
             "profile": {"email": email, "real_name": name, "display_name": name},
+        }
+
+    def add_channel(
+        self, channel_id: str, name: str, *, is_member: bool = True, is_private: bool = False
+    ) -> None:
+        """A channel conversations.info knows; Slack hides a private one from a bot outside it."""
+        self.channels[channel_id] = {
+            "id": channel_id,
+            "name": name,
+            "is_channel": not is_private,
+            "is_group": is_private,
+            "is_private": is_private,
+            "is_archived": False,
+            "is_member": is_member,
         }
 
     def fail(
@@ -160,7 +180,20 @@ class FakeSlack(FakeServer):
         """The success payload for a method."""
         ts = f"{1700000000 + next(self._ts)}.000100"
         if method == "auth.test":
-            return {"ok": True, "team_id": "T0TEAM", "user_id": BOT_USER_ID, "bot_id": "B0BOT"}
+            return {
+                "ok": True,
+                "url": "https://seminar-workspace.slack.com/",
+                "team": TEAM_NAME,
+                "user": "seminar-bot",
+                "team_id": "T0TEAM",
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0BOT",
+            }
+        if method == "conversations.info":
+            found = self._find_channel(str(body.get("channel", "")))
+            if found is None:
+                return {"ok": False, "error": "channel_not_found"}
+            return {"ok": True, "channel": found}
         if method == "chat.postMessage":
             channel = str(body.get("channel", ""))
             if channel.startswith(("U", "W")):
@@ -183,6 +216,12 @@ class FakeSlack(FakeServer):
         if method == "files.completeUploadExternal":
             return {"ok": True, "files": body.get("files", [])}
         return {"ok": True}
+
+    def _find_channel(self, channel_id: str) -> dict[str, Any] | None:
+        channel = self.channels.get(channel_id)
+        if channel is None or (channel["is_private"] and not channel["is_member"]):
+            return None
+        return channel
 
     def _find_user(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if method == "users.info":
@@ -223,7 +262,7 @@ class _Handler(QuietHandler):
         if wait is not None:
             self.send_json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
             return
-        self.send_json(200, fake.answer(method, body), {"x-oauth-scopes": "chat:write,commands"})
+        self.send_json(200, fake.answer(method, body), {"x-oauth-scopes": fake.oauth_scopes})
 
     def _plain(self, status: int, data: bytes) -> None:
         self.send_response(status)

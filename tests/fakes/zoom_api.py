@@ -39,6 +39,7 @@ class FakeZoom(FakeServer):
         self.routes: dict[str, list[dict[str, Any]]] = {}
         self.faults: dict[str, list[tuple[int, dict[str, str], int]]] = {}
         self.valid_tokens: set[str] = set()
+        self.delays: dict[str, float] = {}
         self.client_id = "zoom-client"
         self.client_secret = "zoom-secret"
         self.account_id = "zoom-account"
@@ -51,6 +52,7 @@ class FakeZoom(FakeServer):
             self.routes.clear()
             self.faults.clear()
             self.valid_tokens.clear()
+            self.delays.clear()
 
     def set_pages(self, raw_path: str, pages: list[dict[str, Any]]) -> None:
         """Serve `pages` in turn for this path; `next_page_token` is filled in for you."""
@@ -59,6 +61,14 @@ class FakeZoom(FakeServer):
     def set_json(self, raw_path: str, payload: dict[str, Any]) -> None:
         """Serve one JSON object for this path."""
         self.routes[raw_path] = [payload]
+
+    def add_webinar(self, webinar_id: str, topic: str = "Seminar webinar") -> None:
+        """GET /webinars/{id} knows this webinar (Zoom's 404 code 3001 for any other id)."""
+        self.set_json(f"/v2/webinars/{webinar_id}", {"id": int(webinar_id), "topic": topic, "type": 5})
+
+    def add_meeting(self, meeting_id: str, topic: str = "Seminar discussion") -> None:
+        """GET /meetings/{id} knows this meeting."""
+        self.set_json(f"/v2/meetings/{meeting_id}", {"id": int(meeting_id), "topic": topic, "type": 8})
 
     def expire_tokens(self) -> None:
         """Every token issued so far now gets 401 (as after an hour)."""
@@ -113,6 +123,7 @@ class _Handler(QuietHandler):
         auth = self.headers.get("Authorization", "")
         with fake.lock:
             fake.calls.append(ZoomCall("POST", split.path, form, auth))
+        time.sleep(fake.delays.get(split.path, 0))
         if split.path != "/oauth/token":
             self.send_json(404, {"message": "not found"})
             return
@@ -127,6 +138,7 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.calls.append(ZoomCall("GET", split.path, query, auth))
             fault = self._take_fault(fake, split.path)
+        time.sleep(fake.delays.get(split.path, 0))
         if fault is not None:
             status, headers = fault
             message = "You have reached the maximum per-second rate limit for this API. Try again later."

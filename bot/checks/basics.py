@@ -1,0 +1,90 @@
+"""Checks that need no network beyond the database: configuration, the course file, migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.checks import Check, failed, passed
+from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, Settings
+from storage.course import Course, CourseError, load_course
+from storage.db import alembic_config, make_engine
+
+CONFIG = "configuration"
+GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Slack credentials", ("slack_bot_token", "slack_signing_secret"), SLACK_HOWTO),
+    ("Zoom OAuth credentials", ("zoom_account_id", "zoom_client_id", "zoom_client_secret"), ZOOM_API_HOWTO),
+)
+
+
+def configuration(settings: Settings) -> list[Check]:
+    """Each group of variables the bot needs, naming every one that is missing."""
+    checks = []
+    for name, fields, howto in GROUPS:
+        missing = [field.upper() for field in fields if not getattr(settings, field)]
+        if missing:
+            checks.append(failed(CONFIG, name, "missing " + ", ".join(missing), howto))
+        else:
+            checks.append(passed(CONFIG, name, "set: " + ", ".join(f.upper() for f in fields)))
+    return checks
+
+
+def course_file(settings: Settings, now: datetime) -> tuple[Check, Course | None]:
+    """The course file parses and validates; the detail names the next session it implies."""
+    label = str(settings.course_file)
+    try:
+        course = load_course(settings.course_file)
+    except CourseError as exc:
+        fix = f"edit {label} (see README 'course.toml'), or point COURSE_FILE at the right file"
+        return failed("course", label, str(exc), fix), None
+    return passed(
+        "course", label, f"{course.name!r}, {len(course.weeks)} weeks; {next_session(course, now)}"
+    ), course
+
+
+def next_session(course: Course, now: datetime) -> str:
+    """The next (or current) session in course time, or that none is left."""
+    upcoming = next((w for w in course.weeks if w.discussion.end > now), None)
+    if upcoming is None:
+        last = course.weeks[-1] if course.weeks else None
+        return f"no session left (the last was {last.date:%a %Y-%m-%d})" if last else "no sessions"
+    start = course.local(upcoming.webinar.start)
+    when = "in progress" if upcoming.webinar.start <= now else "next session"
+    return f"{when}: week {upcoming.number}, {start:%a %Y-%m-%d %H:%M %Z}"
+
+
+def database(settings: Settings) -> list[Check]:
+    """The database answers, and its schema is at the newest migration (alembic head)."""
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        fix = "set DATABASE_URL to e.g. postgresql+psycopg://user:password@host/db or sqlite:///seminar.db"
+        return [failed("database", "reachable", "DATABASE_URL is not a database URL", fix)]
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        fix = "run `seminar-bot db upgrade` (it creates the file), or fix DATABASE_URL"
+        return [failed("database", "reachable", f"{shown}: no such file", fix)]
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except Exception as exc:  # noqa: BLE001 - any driver error means "not reachable"; we report its kind
+        fix = "check DATABASE_URL (host, port, database, user) and that the server is running"
+        return [failed("database", "reachable", f"{shown}: {type(exc).__name__}", fix)]
+    finally:
+        engine.dispose()
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    reachable = passed("database", "reachable", shown)
+    if current == heads:
+        return [reachable, passed("database", "migrated", f"at head {', '.join(sorted(heads))}")]
+    found = ", ".join(sorted(current)) or "no migrations applied"
+    want = ", ".join(sorted(heads))
+    return [
+        reachable,
+        failed("database", "migrated", f"{found}; head is {want}", "run `seminar-bot db upgrade`"),
+    ]

@@ -1,0 +1,176 @@
+"""The `seminar-bot` command line: serve, db, roster, report, zoom, jobs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import StrEnum
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Annotated, Literal, NoReturn
+
+import typer
+import uvicorn
+from sqlalchemy.engine import Engine
+
+from bot.cli_jobs import jobs_app
+from bot.cli_zoom import zoom_app
+from bot.config import ConfigError, Settings, load_settings
+from bot.doctor import doctor
+from bot.logs import configure_logging
+from bot.runtime import Runtime, build_runtime
+from storage.course import CourseError
+from storage.db import session_scope, upgrade
+from storage.export import to_csv, to_table
+from storage.records import class_record
+from storage.roster import RosterError, apply_roster, parse_roster
+
+logger = logging.getLogger(__name__)
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
+roster_app = typer.Typer(no_args_is_help=True, help="The class roster.")
+app.add_typer(db_app, name="db")
+app.add_typer(roster_app, name="roster")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(zoom_app, name="zoom")
+app.command()(doctor)
+
+
+class Format(StrEnum):
+    """Report output formats."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    """Print an error to stderr and exit 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings() -> Settings:
+    """Settings from the environment, or a clean exit naming the problem."""
+    try:
+        loaded = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    configure_logging(loaded)
+    return loaded
+
+
+def runtime() -> Runtime:
+    """The runtime, or a clean exit naming the course file problem."""
+    try:
+        return build_runtime(settings())
+    except CourseError as exc:
+        fail(f"course file: {exc}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
+) -> None:
+    """Run the web service (Slack, Zoom, /healthz) and the scheduler."""
+    from bot.scheduler import due_tick
+    from bot.web import create_app
+
+    rt = runtime()
+    upgrade(rt.engine)
+    asgi = create_app(rt, scheduler_tick=due_tick(rt))
+    loop, http = server_stack()
+    logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
+    if (loop, http) != ("uvloop", "httptools"):
+        logger.warning("uvloop or httptools is missing: reinstall seminar-bot (it needs uvicorn[standard])")
+    uvicorn.run(asgi, host="0.0.0.0", port=port or rt.settings.port, log_level="info", loop=loop, http=http)
+
+
+def server_stack() -> tuple[Literal["uvloop", "asyncio"], Literal["httptools", "h11"]]:
+    """uvicorn's production extras (uvloop, httptools) when installed, else its pure-Python stack."""
+    loop: Literal["uvloop", "asyncio"] = "uvloop" if find_spec("uvloop") else "asyncio"
+    http: Literal["httptools", "h11"] = "httptools" if find_spec("httptools") else "h11"
+    return loop, http
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations."""
+    from storage.db import make_engine
+
+    upgrade(make_engine(settings().database_url))
+    typer.echo("database is up to date")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV with name,email[,slack_user_id,zoom_email]")],
+) -> None:
+    """Import or update the roster; students missing from the file become dropped."""
+    from storage.db import make_engine
+
+    loaded = settings()
+    engine = make_engine(loaded.database_url)
+    try:
+        rows = parse_roster(file.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    except RosterError as exc:
+        fail("roster not imported:\n  " + "\n  ".join(exc.problems))
+    upgrade(engine)
+    with session_scope(engine) as session:
+        result = apply_roster(session=session, rows=rows)
+    typer.echo(
+        f"roster: {len(result.added)} added, {len(result.updated)} updated, "
+        f"{result.unchanged} unchanged, {len(result.dropped)} dropped"
+    )
+    for email in result.dropped:
+        typer.echo(f"  dropped: {email}")
+    _link_slack(loaded, engine)
+
+
+def _link_slack(loaded: Settings, engine: Engine) -> None:
+    """Spec §3: students without a slack_user_id are looked up by email when Slack is configured."""
+    from bot.app import make_web_client
+    from handlers.slack_accounts import link_slack_accounts
+
+    if not loaded.slack_configured:
+        typer.echo("slack: not configured; students are linked when they first use a command")
+        return
+    linked = link_slack_accounts(engine, make_web_client(loaded))
+    typer.echo(f"slack: {len(linked.linked)} linked, {len(linked.not_found)} not found in Slack")
+    for email in linked.not_found:
+        typer.echo(f"  no Slack account: {email}")
+    if linked.error:
+        fail(f"Slack lookups stopped ({linked.error}); the roster was imported, re-run to retry the links")
+
+
+@app.command()
+def report(
+    week: Annotated[int | None, typer.Option(help="one week's detail")] = None,
+    format: Annotated[Format, typer.Option(help="table, csv or json")] = Format.table,  # noqa: A002
+) -> None:
+    """Print the class report."""
+    rt = runtime()
+    if week is not None and rt.course.week(week) is None:
+        fail(f"week {week} is not in the course (1–{len(rt.course.weeks)})")
+    upgrade(rt.engine)
+    with session_scope(rt.engine) as session:
+        record = class_record(session=session, course=rt.course, now=rt.clock())
+    if format is Format.json:
+        data = record.as_json()
+        if week is not None:
+            for student in data["students"]:
+                student["weeks"] = [w for w in student["weeks"] if w["week"] == week]
+            data["unmatched"] = [u for u in data["unmatched"] if u["week"] == week]
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif format is Format.csv:
+        sys.stdout.write(to_csv(record, week))
+    else:
+        sys.stdout.write(to_table(record, week))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,113 @@
+"""`seminar-bot zoom …`: back-fill a week from Zoom's reports, or import a portal CSV."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import requests
+import typer
+
+from bot.config import ZOOM_API_HOWTO, Settings
+from bot.runtime import Runtime
+from handlers.zoom_api import ZoomApi
+from handlers.zoom_backfill import PartBackfill, backfill_week
+from handlers.zoom_csv import ZoomCsvError, week_visits
+from handlers.zoom_events import store_visits
+from storage.course import Week
+from storage.db import upgrade
+
+zoom_app = typer.Typer(no_args_is_help=True, help="Zoom attendance: back-fill from reports or a CSV.")
+
+
+class PartChoice(StrEnum):
+    """The two Zoom parts of a week."""
+
+    webinar = "webinar"
+    discussion = "discussion"
+
+
+@zoom_app.command("backfill")
+def backfill(week: Annotated[int, typer.Option(help="week number (1 = first session)")]) -> None:
+    """Fetch both parts' participant reports for a week and merge them with the webhook data."""
+    from bot.cli import fail, runtime
+
+    rt = runtime()
+    wk = _week(rt, week)
+    if not rt.settings.zoom_api_configured:
+        fail(ZOOM_API_HOWTO)
+    api = zoom_api(rt.settings)
+    upgrade(rt.engine)
+    results = backfill_week(rt.deps, api, wk)
+    for result in results:
+        typer.echo(_summary(week, result))
+    problems = [f"week {week} {r.part}: {r.problem}" for r in results if r.problem]
+    if problems:
+        fail("\n".join(problems))
+
+
+@zoom_app.command("import-csv")
+def import_csv(
+    file: Annotated[Path, typer.Argument(help="the attendee report CSV from Zoom's web portal")],
+    week: Annotated[int, typer.Option(help="week number (1 = first session)")],
+    part: Annotated[PartChoice, typer.Option(help="which part the file is for")],
+) -> None:
+    """Import a portal attendee report for one part; importing it again changes nothing."""
+    from bot.cli import fail, runtime
+
+    rt = runtime()
+    wk = _week(rt, week)
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text; download the CSV from Zoom again rather than re-saving it")
+    try:
+        found = week_visits(text, rt.course, wk, part.value)
+    except ZoomCsvError as exc:
+        fail(f"{file.name}: nothing imported:\n  " + "\n  ".join(exc.problems))
+    upgrade(rt.engine)
+    zoom_id = rt.course.schedule[part.value].zoom_id
+    added = store_visits(rt.deps, found, source="csv", zoom_id=zoom_id)
+    typer.echo(f"week {week} {part.value}: {len(found)} visits read from {file.name}, {added} new")
+
+
+def zoom_api(settings: Settings) -> ZoomApi:
+    """The Zoom API through a zoomus client on Server-to-Server OAuth (it fetches a token when built)."""
+    from zoomus import ZoomClient
+
+    from bot.cli import fail
+
+    try:
+        client = ZoomClient(
+            settings.zoom_client_id,
+            settings.zoom_client_secret,
+            settings.zoom_account_id,
+            base_uri=settings.zoom_api_url,
+            oauth_uri=settings.zoom_oauth_url,
+            timeout=30,
+        )
+    except (requests.RequestException, ValueError) as exc:
+        fail(f"cannot get a Zoom token from {settings.zoom_oauth_url} ({type(exc).__name__})")
+    if not client.config.get("token"):
+        fail("Zoom issued no token: check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET")
+    return ZoomApi(client)
+
+
+def _week(rt: Runtime, number: int) -> Week:
+    from bot.cli import fail
+
+    found = rt.course.week(number)
+    if found is None:
+        fail(f"week {number} is not in the course (1–{len(rt.course.weeks)})")
+    return found
+
+
+def _summary(week: int, result: PartBackfill) -> str:
+    instances = len(result.instances)
+    return (
+        f"week {week} {result.part} ({result.zoom_id}): {instances} instance{'s' * (instances != 1)}, "
+        f"{result.visits} visits read, {result.added} new"
+    )

@@ -1,0 +1,120 @@
+"""Settings: the one place that reads the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "secret", "your-secret-here"}
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
+DEFAULT_ZOOM_OAUTH_URL = "https://zoom.us/oauth/token"
+
+
+class ConfigError(Exception):
+    """Raised when the environment holds a value the bot cannot run with."""
+
+
+class Settings(BaseModel):
+    """Every setting of spec §3, validated once at start-up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str = "sqlite:///seminar.db"
+    course_file: Path = Path("course.toml")
+    port: int = 3000
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    zoom_webhook_secret_token: str | None = None
+    zoom_websocket_subscription_id: str | None = None
+    zoom_account_id: str | None = None
+    zoom_client_id: str | None = None
+    zoom_client_secret: str | None = None
+    zoom_api_url: str = DEFAULT_ZOOM_API_URL
+    zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
+    log_level: str = "INFO"
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "zoom_webhook_secret_token",
+        "zoom_websocket_subscription_id",
+        "zoom_account_id",
+        "zoom_client_id",
+        "zoom_client_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty or placeholder secret counts as not configured, never as a real key."""
+        if isinstance(value, str):
+            value = value.strip()
+            if not value or value.lower() in PLACEHOLDERS:
+                return None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        """slack_sdk joins method names onto the base URL, so it must end with '/'."""
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, value: str) -> str:
+        """Heroku-style `postgres://` URLs get the psycopg 3 driver we ship."""
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @property
+    def slack_configured(self) -> bool:
+        """True when Slack requests can be verified and answered."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def zoom_webhook_configured(self) -> bool:
+        """True when Zoom webhooks can be verified."""
+        return bool(self.zoom_webhook_secret_token)
+
+    @property
+    def zoom_api_configured(self) -> bool:
+        """True when Server-to-Server OAuth credentials for back-fill are present."""
+        return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
+
+
+SLACK_HOWTO = (
+    "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+    "(Slack app settings → OAuth & Permissions and → Basic Information); see README 'Slack app'."
+)
+ZOOM_WEBHOOK_HOWTO = (
+    "Zoom webhooks are not configured: set ZOOM_WEBHOOK_SECRET_TOKEN "
+    "(Zoom Marketplace app → Feature → Event subscription → Secret Token); see README 'Zoom app'."
+)
+ZOOM_API_HOWTO = (
+    "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET "
+    "(a Server-to-Server OAuth app with report:read:admin, webinar:read:admin and meeting:read:admin); "
+    "see README 'Zoom app'."
+)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Build Settings from `.env` overlaid by the real environment (the environment wins)."""
+    source = dict(os.environ if environ is None else environ)
+    values: dict[str, str | None] = {}
+    if env_file is not None and env_file.is_file():
+        values.update(dotenv_values(env_file))
+    values.update(source)
+    fields = {name.upper(): name for name in Settings.model_fields}
+    data = {fields[key]: val for key, val in values.items() if key in fields and val is not None}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{str(err['loc'][0]).upper()}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"bad configuration: {problems}") from None

@@ -1,0 +1,92 @@
+"""Slack: the "I watched the recording" button (`recording_watched`, value = week number)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from handlers import Deps
+from handlers.slack_home import publish_home
+from handlers.slack_standing import record_blocks
+from handlers.students import NotEnrolled, active_student
+from handlers.views import recording as views
+from handlers.views.common import context as note
+from handlers.views.standing import BLOCK_PREFIX, MESSAGE_BLOCKS, WATCHED_ACTION, standing_text
+from storage.db import session_scope
+from storage.models import Student
+from storage.records import student_record
+from storage.submissions import save_recording_watched
+
+
+def register(app: App) -> None:
+    """Register this module's listeners."""
+    app.action(WATCHED_ACTION)(recording_watched)
+
+
+def recording_watched(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> None:
+    """Store the attestation for a missed, ended week (once), then update where it was clicked."""
+    ack()
+    deps: Deps = context["deps"]
+    user_id = body["user"]["id"]
+    clicked = (body.get("actions") or [{}])[0]
+    value = str(clicked.get("value", ""))
+    try:
+        student = active_student(deps, client, user_id)
+    except NotEnrolled as exc:
+        _tell(body, client, respond, str(exc))
+        return
+    problem = _why_not(deps, student, value)
+    if problem:
+        _tell(body, client, respond, problem)
+        return
+    assert student.id is not None
+    created = save_recording_watched(deps.engine, student_id=student.id, week=int(value), now=deps.clock())
+    _update_origin(deps, body, client, respond, student, views.recorded(int(value), created))
+
+
+def _why_not(deps: Deps, student: Student, value: str) -> str | None:
+    """Only a week that ended and that the student missed can be attested."""
+    week = deps.course.week(int(value)) if value.isdigit() else None
+    if week is None:
+        return views.no_such_week(value)
+    now = deps.clock()
+    if not deps.course.ended(week, now):
+        return views.not_ended(week.number)
+    with session_scope(deps.engine) as session:
+        record = student_record(session=session, course=deps.course, now=now, student=student)
+    if not record.weeks[week.number - 1].absent:
+        return views.not_absent(week.number)
+    return None
+
+
+def _update_origin(
+    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, student: Student, text: str
+) -> None:
+    """Home tab: republish. /standing (ephemeral): fresh standing. A DM: swap the button for a note."""
+    container = body.get("container") or {}
+    clicked = (body.get("actions") or [{}])[0]
+    if container.get("type") == "view":
+        publish_home(deps, client, student.slack_user_id or body["user"]["id"])
+    elif container.get("is_ephemeral") or str(clicked.get("block_id", "")).startswith(BLOCK_PREFIX):
+        record, blocks = record_blocks(deps, student, MESSAGE_BLOCKS - 1)
+        respond(
+            text=standing_text(record),
+            blocks=[*blocks[:1], note(text), *blocks[1:]],
+            replace_original=True,
+        )
+    else:
+        message = body.get("message") or {}
+        blocks = views.with_confirmation(message.get("blocks") or [], str(clicked.get("block_id")), text)
+        respond(text=message.get("text") or text, blocks=blocks, replace_original=True)
+
+
+def _tell(body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:
+    """An ephemeral reply where the click came from a message; a DM from the Home tab."""
+    if body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)

@@ -1,0 +1,107 @@
+"""Plain-text renderings of the class record: aligned table and CSV (CLI and Slack export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from storage.records import ClassRecord, StudentRecord, WeekRecord
+
+CSV_FIELDS = (
+    "email", "name", "slack_user_id", "status", "week", "ended",
+    "webinar_minutes", "webinar_present", "discussion_minutes", "discussion_present",
+    "questions", "reflection", "absent", "excused", "excuse_reason", "recording_watched",
+    "absences", "total_questions", "reflections", "standing",
+)  # fmt: skip
+
+
+def to_csv(record: ClassRecord, week: int | None = None) -> str:
+    """One row per student and week, with the student's totals and standing on each row."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in record.students:
+        for w in r.weeks:
+            if week is None or w.week == week:
+                writer.writerow(_csv_row(r, w))
+    return out.getvalue()
+
+
+def _csv_row(r: StudentRecord, w: WeekRecord) -> dict[str, object]:
+    s = r.student
+    return {
+        "email": s.email,
+        "name": s.name,
+        "slack_user_id": s.slack_user_id or "",
+        "status": s.status,
+        "week": w.week,
+        "ended": w.ended,
+        "webinar_minutes": w.webinar_minutes,
+        "webinar_present": w.webinar_present,
+        "discussion_minutes": w.discussion_minutes,
+        "discussion_present": w.discussion_present,
+        "questions": w.questions,
+        "reflection": w.reflection,
+        "absent": w.absent,
+        "excused": w.excused,
+        "excuse_reason": w.excuse_reason,
+        "recording_watched": w.recording_watched,
+        "absences": r.absences,
+        "total_questions": r.questions,
+        "reflections": r.reflections,
+        "standing": r.standing,
+    }
+
+
+def to_table(record: ClassRecord, week: int | None = None) -> str:
+    """An aligned terminal table: a class summary, or one week's detail with --week."""
+    if week is None:
+        header = ["name", "email", "status", "absences", "questions", "reflections", "standing"]
+        rows = [
+            [r.student.name, r.student.email, r.student.status, str(r.absences),
+             str(r.questions), str(r.reflections), r.standing]
+            for r in record.students
+        ]  # fmt: skip
+    else:
+        header = ["name", "email", "webinar", "discussion", "questions", "reflection",
+                  "absent", "excused", "recording"]  # fmt: skip
+        rows = [_week_cells(r, r.weeks[week - 1]) for r in record.students]
+    lines = [_aligned(header, rows)]
+    unmatched = [u for u in record.unmatched if week is None or u.week == week]
+    if unmatched:
+        lines.append("")
+        lines.append("Unmatched Zoom participants:")
+        lines.append(
+            _aligned(
+                ["week", "part", "name", "email", "minutes"],
+                [[str(u.week), u.part, u.name, u.email, str(int(u.minutes))] for u in unmatched],
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _week_cells(r: StudentRecord, w: WeekRecord) -> list[str]:
+    def mark(present: bool) -> str:
+        return "✓" if present else "✗"
+
+    return [
+        r.student.name,
+        r.student.email,
+        f"{w.webinar_minutes} min {mark(w.webinar_present)}",
+        f"{w.discussion_minutes} min {mark(w.discussion_present)}",
+        str(w.questions),
+        w.reflection,
+        "yes" if w.absent else "no",
+        f"yes ({w.excuse_reason})" if w.excused and w.excuse_reason else ("yes" if w.excused else "no"),
+        "watched" if w.recording_watched else "-",
+    ]
+
+
+def _aligned(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(c) for c in col) for col in zip(header, *rows, strict=False)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(wd) for c, wd in zip(cells, widths, strict=False)).rstrip()
+
+    rule = "  ".join("-" * wd for wd in widths)
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])

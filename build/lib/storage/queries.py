@@ -1,0 +1,80 @@
+"""Queries: `fn(*, session, ...) -> Model | None`; no Slack or Zoom imports here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, func, select
+
+from storage.models import (
+    Excuse,
+    Question,
+    RecordingLink,
+    RecordingWatched,
+    Reflection,
+    Student,
+    TaAction,
+)
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
+def get_student_by_email(*, session: Session, email: str) -> Student | None:
+    """The student whose roster email is this one."""
+    return session.exec(select(Student).where(Student.email == normalize_email(email))).first()
+
+
+def get_student_by_slack_id(*, session: Session, slack_user_id: str) -> Student | None:
+    """The student linked to this Slack user."""
+    stmt = select(Student).where(Student.slack_user_id == slack_user_id)
+    return session.exec(stmt).first()
+
+
+def list_students(*, session: Session, active_only: bool = False) -> Sequence[Student]:
+    """Every student on the roster, by name."""
+    stmt = select(Student).order_by(col(Student.name), col(Student.email))
+    if active_only:
+        stmt = stmt.where(Student.status == "active")
+    return session.exec(stmt).all()
+
+
+def question_counts(*, session: Session) -> dict[tuple[int, int], int]:
+    """Questions per (student_id, week)."""
+    stmt = select(Question.student_id, Question.week, func.count()).group_by(
+        col(Question.student_id), col(Question.week)
+    )
+    return {(sid, week): n for sid, week, n in session.exec(stmt).all()}
+
+
+def reflections_by_key(*, session: Session) -> dict[tuple[int, int], Reflection]:
+    """Reflections per (student_id, week)."""
+    return {(r.student_id, r.week): r for r in session.exec(select(Reflection)).all()}
+
+
+def excuses_by_key(*, session: Session) -> dict[tuple[int, int], Excuse]:
+    """Excuses per (student_id, week)."""
+    return {(e.student_id, e.week): e for e in session.exec(select(Excuse)).all()}
+
+
+def recordings_watched(*, session: Session) -> set[tuple[int, int]]:
+    """(student_id, week) pairs whose recording the student said they watched."""
+    rows = session.exec(select(RecordingWatched.student_id, RecordingWatched.week)).all()
+    return {(sid, week) for sid, week in rows}
+
+
+def recording_links(*, session: Session) -> dict[int, str]:
+    """Recording URLs set by TAs, per week."""
+    return {r.week: r.url for r in session.exec(select(RecordingLink)).all()}
+
+
+def record_ta_action(
+    *, session: Session, ta_user_id: str, action: str, detail: dict[str, object]
+) -> TaAction:
+    """Append one TA change to the audit trail."""
+    row = TaAction(ta_user_id=ta_user_id, action=action, detail=json.dumps(detail, sort_keys=True))
+    session.add(row)
+    return row

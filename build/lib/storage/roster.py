@@ -1,0 +1,138 @@
+"""Roster import: a CSV of students, applied all-or-nothing and updated by email."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from storage.models import Student, utcnow
+from storage.problems import FileProblems
+from storage.queries import normalize_email
+
+REQUIRED = ("name", "email")
+OPTIONAL = ("slack_user_id", "zoom_email")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class RosterError(FileProblems):
+    """A roster file that cannot be imported (nothing is written)."""
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    """One validated roster line."""
+
+    line: int
+    name: str
+    email: str
+    slack_user_id: str | None
+    zoom_email: str | None
+
+
+@dataclass
+class ImportResult:
+    """What an import changed."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def parse_roster(text: str) -> list[RosterRow]:
+    """Validate the whole file; raise RosterError listing every problem found."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if not header:
+        raise RosterError(["the file is empty: expected a header row with name,email"])
+    columns = {h.strip().lower(): i for i, h in enumerate(header) if h.strip()}
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        found = ", ".join(columns) or "none"
+        raise RosterError([f"no {' or '.join(missing)} column (header has: {found}); nothing imported"])
+    rows: list[RosterRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        row, problem = _row(line, cells, columns)
+        if problem:
+            problems.append(problem)
+        elif row:
+            if row.email in seen:
+                problems.append(f"line {line}: {row.email} already appears on line {seen[row.email]}")
+            seen[row.email] = line
+            rows.append(row)
+    if problems:
+        raise RosterError(problems)
+    return rows
+
+
+def _row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[RosterRow | None, str]:
+    def cell(name: str) -> str:
+        i = columns.get(name)
+        return cells[i].strip() if i is not None and i < len(cells) else ""
+
+    name, email = cell("name"), normalize_email(cell("email"))
+    slack, zoom = cell("slack_user_id"), normalize_email(cell("zoom_email"))
+    if not name:
+        return None, f"line {line}: name is empty"
+    if not EMAIL_RE.match(email):
+        return None, f"line {line}: {email or 'empty email'!r} is not an email address"
+    if slack and not SLACK_ID_RE.match(slack):
+        return None, f"line {line}: slack_user_id {slack!r} is not a Slack user id (U…)"
+    if zoom and not EMAIL_RE.match(zoom):
+        return None, f"line {line}: zoom_email {zoom!r} is not an email address"
+    return RosterRow(line, name, email, slack or None, zoom or None), ""
+
+
+def apply_roster(*, session: Session, rows: list[RosterRow]) -> ImportResult:
+    """Insert or update by email; students missing from the file become `dropped`."""
+    result = ImportResult()
+    existing = {s.email: s for s in session.exec(select(Student)).all()}
+    for row in rows:
+        student = existing.pop(row.email, None)
+        if student is None:
+            session.add(
+                Student(
+                    name=row.name,
+                    email=row.email,
+                    slack_user_id=row.slack_user_id,
+                    zoom_email=row.zoom_email,
+                )
+            )
+            result.added.append(row.email)
+        elif _update(student, row):
+            result.updated.append(row.email)
+        else:
+            result.unchanged += 1
+    for student in existing.values():
+        if student.status != "dropped":
+            student.status = "dropped"
+            student.updated_at = utcnow()
+            result.dropped.append(student.email)
+    return result
+
+
+def _update(student: Student, row: RosterRow) -> bool:
+    changes = {
+        "name": row.name,
+        "status": "active",
+        "slack_user_id": row.slack_user_id or student.slack_user_id,
+        "zoom_email": row.zoom_email,
+    }
+    changed = False
+    for attr, value in changes.items():
+        if getattr(student, attr) != value:
+            setattr(student, attr, value)
+            changed = True
+    if changed:
+        student.updated_at = utcnow()
+    return changed

@@ -1,0 +1,97 @@
+"""Zoom event rows: idempotent inserts and the narrow reads presence needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Table
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from storage.db import insert_ignoring_duplicates
+from storage.group_commit import GroupCommit
+from storage.models import ZoomEvent
+
+PRESENCE_KINDS = ("join", "leave", "start", "end")
+_TABLE: Table = ZoomEvent.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(c.name for c in _TABLE.columns if c.name != "id")
+_LIMITS: dict[str, int] = {
+    c.name: length for c in _TABLE.columns if isinstance(length := getattr(c.type, "length", None), int)
+}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One join, leave, start or end at the payload's own time: what presence is derived from."""
+
+    kind: str
+    at: datetime
+    zoom_id: str
+    instance_uuid: str
+    participant_key: str
+    user_name: str = ""
+    email: str = ""
+    registrant_id: str = ""
+    zoom_user_id: str = ""
+
+
+def column_limit(name: str) -> int | None:
+    """The column's max length, so callers can truncate instead of failing the insert."""
+    return _LIMITS.get(name)
+
+
+def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
+    """Insert rows, skipping any whose dedup_key is already stored; returns how many were new."""
+    return sum(insert_new(session=session, rows=rows))
+
+
+def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
+    """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
+    unique = {row.dedup_key: row for row in reversed(rows)}
+    values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
+    stmt = insert_ignoring_duplicates(session, _TABLE, key="dedup_key")
+    new = {key for (key,) in session.connection().execute(stmt.returning(_TABLE.c.dedup_key), values)}
+    first: list[bool] = []
+    for row in rows:
+        first.append(row.dedup_key in new)
+        new.discard(row.dedup_key)
+    return first
+
+
+_WEBHOOK_WRITES: GroupCommit[ZoomEvent, bool] = GroupCommit(
+    lambda session, rows: insert_new(session=session, rows=rows)
+)
+
+
+async def store_event(engine: Engine, row: ZoomEvent) -> bool:
+    """Store one webhook event, committed with any arriving at the same time; True when it was new.
+
+    Returns only once the row is committed (or raises), so the webhook acknowledges only what is
+    durable; concurrent deliveries share one transaction, one commit and one fsync, and the
+    caller waits on the event loop without holding a thread.
+    """
+    return await _WEBHOOK_WRITES.submit(engine, row)
+
+
+def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:
+    """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out)."""
+    ids = [*zoom_ids, ""]
+    fields = ("kind", "at", "zoom_id", "instance_uuid", "participant_key", "user_name", "email")
+    columns = [_TABLE.c[name] for name in (*fields, "registrant_id", "zoom_user_id")]
+    stmt = sa_select(*columns).where(
+        _TABLE.c.kind.in_(PRESENCE_KINDS), _TABLE.c.at.is_not(None), _TABLE.c.zoom_id.in_(ids)
+    )
+    return [Mark(*row) for row in session.connection().execute(stmt)]
+
+
+def distinct_identities(*, session: Session) -> list[tuple[str, str, str, str]]:
+    """Each distinct (user_name, email, registrant_id, zoom_user_id) seen in join/leave rows."""
+    stmt = (
+        select(ZoomEvent.user_name, ZoomEvent.email, ZoomEvent.registrant_id, ZoomEvent.zoom_user_id)
+        .where(col(ZoomEvent.kind).in_(("join", "leave")))
+        .distinct()
+    )
+    return [tuple(row) for row in session.exec(stmt).all()]  # type: ignore[misc]

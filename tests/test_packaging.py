@@ -1,0 +1,86 @@
+"""Packaging: every import is declared, requirements.txt and .python-version agree with pyproject.toml."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from tests.process import ROOT, serve
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+RUNTIME = [Requirement(r) for r in PYPROJECT["dependencies"]]
+DEV = [Requirement(r) for r in PYPROJECT["optional-dependencies"]["dev"]]
+FIRST_PARTY = {"bot", "handlers", "storage", "bench", "tests"}
+
+
+def imported_modules(folder: str) -> set[str]:
+    """Top-level names of every module imported anywhere under a folder (inside functions too)."""
+    names: set[str] = set()
+    for path in (ROOT / folder).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names - set(sys.stdlib_module_names) - FIRST_PARTY
+
+
+def undeclared(folders: tuple[str, ...], declared: list[Requirement]) -> set[str]:
+    """Imported third-party modules whose distribution is not declared directly."""
+    names = {canonicalize_name(r.name) for r in declared}
+    dists = packages_distributions()
+    missing = set()
+    for folder in folders:
+        for module in imported_modules(folder):
+            owners = {canonicalize_name(d) for d in dists.get(module, [module])}
+            if not owners & names:
+                missing.add(f"{folder}: {module} (from {', '.join(sorted(owners))})")
+    return missing
+
+
+def test_the_apps_imports_are_runtime_dependencies() -> None:
+    assert undeclared(("bot", "handlers", "storage"), RUNTIME) == set()
+
+
+def test_the_benchmarks_imports_are_declared() -> None:
+    assert undeclared(("bench",), RUNTIME + DEV) == set()
+
+
+def test_requirements_txt_is_pyprojects_runtime_dependencies_plus_the_project() -> None:
+    lines = [
+        line.strip()
+        for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert lines[-1] == ".", "the last line installs seminar-bot itself (the Procfile runs its command)"
+    assert sorted(str(Requirement(line)) for line in lines[:-1]) == sorted(str(r) for r in RUNTIME)
+
+
+def test_the_default_install_brings_uvicorns_production_extras() -> None:
+    uvicorn = next(r for r in RUNTIME if r.name == "uvicorn")
+    assert "standard" in uvicorn.extras
+
+
+def test_python_version_file_fits_requires_python_and_the_dockerfile() -> None:
+    version = (ROOT / ".python-version").read_text(encoding="utf-8").strip()
+    assert re.fullmatch(r"3\.\d+", version)
+    assert SpecifierSet(PYPROJECT["requires-python"]).contains(version + ".0")
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(rf"^FROM python:{re.escape(version)}-slim", dockerfile, re.MULTILINE)
+
+
+def test_serve_runs_on_uvloop_and_httptools(tmp_path: Path) -> None:
+    """The real `seminar-bot serve` says, at start-up, which loop and HTTP parser it runs on."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "COURSE_FILE": str(ROOT / "course.toml")}
+    with serve(env, tmp_path) as server:
+        log = server.log.read_text()
+    assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in log
+    assert "uvloop or httptools is missing" not in log
