@@ -24,17 +24,15 @@ test: $(STAMP) $(CHROMIUM)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4
 
-<<<<<<< HEAD
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-=======
+
 # The container's install and start commands in a fresh venv (see README "Deployment").
 smoke:
 	bash deploy/smoke.sh
 
 doctor: $(STAMP)
 	$(BIN)/seminar-bot doctor
->>>>>>> main
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
