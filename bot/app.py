@@ -8,16 +8,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.slack_retry import IdempotentServerErrorRetry, OnceRespond, SafeConnectionRetry
 from handlers import Deps, register_slack
+from handlers.after_ack import committed_note
 from handlers.views.common import ERROR_TRY_AGAIN
 
 logger = logging.getLogger(__name__)
@@ -30,15 +28,15 @@ VERIFIED = "slack_signature_verified"  # set in the context once Bolt's signatur
 
 
 def make_web_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """A Slack Web API client that retries connection errors, 5xx and 429 (Retry-After)."""
+    """A Slack Web API client whose retries never resend a call that may have landed (bot/slack_retry.py)."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            SafeConnectionRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            IdempotentServerErrorRetry(max_retry_count=2),
         ],
     )
 
@@ -69,8 +67,12 @@ def build_slack_app(
 
 
 def _inject_deps(deps: Deps) -> Callable[..., Any]:
-    def inject(context: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
+    def inject(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
         context["deps"] = deps
+        if context.response_url:
+            context["respond"] = OnceRespond(
+                response_url=context.response_url, proxy=context.client.proxy, ssl=context.client.ssl
+            )
         return next()
 
     return inject
@@ -93,24 +95,29 @@ def _skip_slack_retries(request: BoltRequest, next: Callable[[], BoltResponse]) 
 def _on_error(
     error: Exception,
     body: dict[str, Any],
-    context: dict[str, Any],
     respond: Any,
     ack: Ack,
     response: BoltResponse | None,
+    context: BoltContext,
 ) -> None:
-    """Log with the traceback; tell the user politely when there is someone to tell.
+    """Log with the traceback; tell the user one true story when there is someone to tell.
 
     A request whose signature was never verified is refused and nothing in its body is used:
-    its `response_url` is whatever an anonymous caller chose.
+    its `response_url` is whatever an anonymous caller chose. Before the listener stored
+    anything: "nothing was saved, try again". After (handlers/after_ack.py): never that — the
+    stored fact, and only if the user has heard nothing yet.
     """
     if not context.get(VERIFIED):
         _refuse_unverified(error, response)
         return
     _keep_ack(ack)
     logger.error("Slack listener failed: %s", type(error).__name__, exc_info=error)
-    if body.get("response_url"):
+    note = committed_note(context)
+    heard = isinstance(respond, OnceRespond) and respond.sent > 0
+    text = ERROR_TRY_AGAIN if note is None else None if heard else note
+    if body.get("response_url") and text:
         try:
-            respond(text=ERROR_TRY_AGAIN, response_type="ephemeral", replace_original=False)
+            respond(text=text, response_type="ephemeral", replace_original=False)
         except Exception:  # noqa: BLE001 - the reply is a courtesy; the error is logged above
             logger.warning("could not tell the user about the error", exc_info=True)
     if response is None:

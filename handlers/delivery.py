@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -81,11 +81,11 @@ class Delivery:
     retry_after: float = 0.0
 
 
-def post(client: WebClient, channel: str, message: Message) -> Delivery:
+def post(client: WebClient, channel: str, message: Message, **options: Any) -> Delivery:
     """One chat.postMessage, its failures classified (never raises for Slack or network trouble)."""
     try:
         response = client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False
+            channel=channel, text=message.text, blocks=message.blocks or None, unfurl_links=False, **options
         )
     except SlackApiError as exc:
         return _classify(exc)

@@ -10,11 +10,8 @@ stops the run, losing nothing.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,12 +20,13 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
-from handlers import Deps, tally
+from handlers import Deps, question_copy, tally
 from handlers.delivery import Delivery, Pacer, post
 from handlers.due import Outgoing, due_messages, next_boundary
 from storage import outbox
 from storage.db import session_scope
 from storage.models import utcnow
+from storage.outbox import QUESTION_COPY, runner_id
 
 logger = logging.getLogger(__name__)
 MAX_RATE_LIMITED = 30
@@ -80,11 +78,6 @@ class _Run:
     summary: RunSummary
 
 
-def runner_id() -> str:
-    """Who holds a claim: host, process and a random tag (fits the 64-character column)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def run_due(
     deps: Deps,
     client: WebClient,
@@ -121,21 +114,25 @@ def run_tick(
     *,
     gate: IdleGate | None = None,
     stop: threading.Event | None = None,
+    wall: Callable[[], datetime] = utcnow,
 ) -> RunSummary | None:
-    """Everything the scheduler does at `now`: ended weeks' tally summaries, then `run_due`.
+    """Everything the scheduler does at `now`: ended weeks' tally summaries, question copies, then `run_due`.
 
-    The summaries are looked at every time (the calendar alone says when, so it is cheap and a
-    summary Slack refused is tried again next minute); `run_due` is skipped when the gate shows
-    nothing new can be due. `serve` passes its gate; `jobs run-due` runs everything.
+    The summaries and the question copies whose back-off has ended are looked at every time
+    (cheap, and a refused one is tried again next minute); `run_due` is skipped when the gate
+    shows nothing new can be due. `serve` passes its gate; `jobs run-due` runs everything.
     """
     summaries = tally.finalize_ended(deps, client, now)
-    if gate is not None and not gate.should_run(deps, now, utcnow()):
+    copies = question_copy.retry_pending(deps, client, wall)
+    if gate is not None and not gate.should_run(deps, now, wall()):
         return None
-    summary = run_due(deps, client, now, stop=stop)
+    summary = run_due(deps, client, now, stop=stop, wall=wall)
     if summaries:
         summary.sent["tally_summary"] += len(summaries)
+    if copies:
+        summary.sent[QUESTION_COPY] += copies
     if gate is not None:
-        gate.ran(deps, now, utcnow())
+        gate.ran(deps, now, wall())
     return summary
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from handlers import Deps, tally
+from handlers import Deps, question_copy, tally
+from handlers.after_ack import best_effort, committed
 from handlers.mrkdwn import command_text
 from handlers.students import NotEnrolled, active_student
 from handlers.views import ask as views
+from storage.models import utcnow
 from storage.submissions import save_question
 
 logger = logging.getLogger(__name__)
@@ -24,7 +26,7 @@ def register(app: App) -> None:
     app.command("/ask")(ask)
 
 
-def quick_refusal(deps: Deps, text: str) -> str | None:
+def quick_refusal(deps: Deps, text: str, now: datetime) -> str | None:
     """Why the question can be refused without the database: blank, too long or out of window."""
     if not text.strip():
         return views.USAGE
@@ -32,24 +34,26 @@ def quick_refusal(deps: Deps, text: str) -> str | None:
         return views.too_long(len(text))
     if "\x00" in text:
         return views.NUL_CHARACTER
-    now = deps.clock()
     if deps.course.ask_week(now) is None:
         return views.closed(deps.course.next_ask_week(now), deps.course.timezone)
     return None
 
 
 def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond) -> None:
-    """Refuse at once when we can; otherwise ack, then store, reply, post and update the tally."""
+    """Refuse at once when we can; otherwise ack, then store, reply, post and update the tally.
+
+    The clock is read once: the window checked is the window the question is stored in.
+    """
     deps: Deps = context["deps"]
+    now = deps.clock()
     text = command_text(command)
-    refusal = quick_refusal(deps, text)
+    refusal = quick_refusal(deps, text, now)
     if refusal:
         ack(text=refusal)
         return
     ack()
-    now = deps.clock()
     week = deps.course.ask_week(now)
-    assert week is not None
+    assert week is not None  # quick_refusal checked this instant
     try:
         student = active_student(deps, client, command["user_id"])
     except NotEnrolled as exc:
@@ -64,32 +68,20 @@ def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltConte
         asked_at=now,
         dedup_key=_dedup_key(command, now.isoformat()),
         channel_id=command.get("channel_id"),
+        copy_to=deps.course.questions_channel,
+        wall=utcnow(),
     )
-    respond(text=views.saved(week.number, result.count, deps.course.policy.min_questions))
+    confirmation = views.saved(week.number, result.count, deps.course.policy.min_questions)
+    committed(context, confirmation)
+    best_effort("confirm the question", lambda: respond(text=confirmation))
+    copy = result.copy_key
+    if copy is not None:
+        best_effort("post the question's copy", lambda: question_copy.send_first(deps, client, copy))
     if result.created:
-        _post_to_moderator(deps, client, student.name, week.number, text)
-        tally.note_question(deps, client, week.number)
+        best_effort("update the tally", lambda: tally.note_question(deps, client, week.number))
 
 
 def _dedup_key(command: dict[str, Any], now: str) -> str:
     """Slack's trigger_id is unique per invocation, so a re-delivered /ask is stored once."""
     trigger = command.get("trigger_id") or f"{command.get('user_id')}:{now}"
     return "ask:" + hashlib.sha256(str(trigger).encode()).hexdigest()
-
-
-def _post_to_moderator(deps: Deps, client: WebClient, name: str, week: int, text: str) -> None:
-    """Post to `questions_channel` (when set) with every mention neutralised."""
-    channel = deps.course.questions_channel
-    if not channel:
-        return
-    try:
-        client.chat_postMessage(
-            channel=channel,
-            text=views.channel_post(name, week, text),
-            parse="none",
-            link_names=False,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-    except SlackApiError as exc:
-        logger.warning("could not post a question to %s: %s", channel, exc.response.get("error"))

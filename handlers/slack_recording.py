@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.after_ack import committed
 from handlers.numbers import ascii_number
 from handlers.slack_home import publish_home
 from handlers.slack_standing import record_blocks
@@ -32,6 +34,7 @@ def recording_watched(
     """Store the attestation for a missed, ended week (once), then update where it was clicked."""
     ack()
     deps: Deps = context["deps"]
+    now = deps.clock()
     user_id = body["user"]["id"]
     clicked = (body.get("actions") or [{}])[0]
     value = str(clicked.get("value", ""))
@@ -40,22 +43,23 @@ def recording_watched(
     except NotEnrolled as exc:
         _tell(body, client, respond, str(exc))
         return
-    week = _attestable(deps, student, value)
+    week = _attestable(deps, student, value, now)
     if isinstance(week, str):
         _tell(body, client, respond, week)
         return
     assert student.id is not None
-    created = save_recording_watched(deps.engine, student_id=student.id, week=week, now=deps.clock())
-    _update_origin(deps, body, client, respond, student, views.recorded(week, created))
+    created = save_recording_watched(deps.engine, student_id=student.id, week=week, now=now)
+    note = views.recorded(week, created)
+    committed(context, note)
+    _update_origin(deps, body, client, respond, student, note)
 
 
-def _attestable(deps: Deps, student: Student, value: str) -> int | str:
-    """The week named by `value` if it ended and the student missed it, else why not."""
+def _attestable(deps: Deps, student: Student, value: str, now: datetime) -> int | str:
+    """The week named by `value` if it ended (at `now`) and the student missed it, else why not."""
     number = ascii_number(value)
     week = deps.course.week(number) if number is not None else None
     if week is None:
         return views.no_such_week(value)
-    now = deps.clock()
     if not deps.course.ended(week, now):
         return views.not_ended(week.number)
     with session_scope(deps.engine) as session:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers import Deps
+from handlers.after_ack import best_effort, committed
 from handlers.mrkdwn import command_text
 from handlers.numbers import ascii_number
 from handlers.sentences import count_sentences
@@ -46,14 +48,15 @@ def reflect(
 ) -> None:
     """`/reflect` alone opens the form; `/reflect <text>` submits for the latest open week."""
     deps: Deps = context["deps"]
-    week = deps.course.open_reflection_week(deps.clock())
+    now = deps.clock()
+    week = deps.course.open_reflection_week(now)
     if week is None:
         ack(text=views.not_open_yet(deps.course))
         return
     text = command_text(command)
     if not text.strip():
         ack()
-        open_modal(deps, client, command["trigger_id"], command["user_id"], week)
+        open_modal(deps, client, command["trigger_id"], command["user_id"], week, now)
         return
     sentences, problem = check(text, deps.course.policy)
     if problem:
@@ -65,7 +68,9 @@ def reflect(
     except NotEnrolled as exc:
         respond(text=str(exc), response_type="ephemeral")
         return
-    respond(text=views.saved(deps.course, week, _save(deps, student, week, text, sentences)))
+    confirmation = views.saved(deps.course, week, _save(deps, student, week, text, sentences, now))
+    committed(context, confirmation)
+    respond(text=confirmation)
 
 
 def open_from_button(
@@ -74,18 +79,20 @@ def open_from_button(
     """The prompt DM's "Write my reflection" button (value = week number) opens the form."""
     ack()
     deps: Deps = context["deps"]
+    now = deps.clock()
     value = str((body.get("actions") or [{}])[0].get("value", ""))
-    week = _started_week(deps, value)
+    week = _started_week(deps, value, now)
     if week is None:
         if body.get("response_url"):
             respond(text=views.week_not_open(value), response_type="ephemeral", replace_original=False)
         return
-    open_modal(deps, client, body["trigger_id"], body["user"]["id"], week)
+    open_modal(deps, client, body["trigger_id"], body["user"]["id"], week, now)
 
 
-def open_modal(deps: Deps, client: WebClient, trigger_id: str, user_id: str, week: Week) -> None:
+def open_modal(
+    deps: Deps, client: WebClient, trigger_id: str, user_id: str, week: Week, now: datetime
+) -> None:
     """Open the form at once (trigger ids expire in seconds), then fill in what we know."""
-    now = deps.clock()
     opened = client.views_open(trigger_id=trigger_id, view=views.modal(deps.course, week, now))
     view_id, view_hash = opened["view"]["id"], opened["view"]["hash"]
     try:
@@ -106,19 +113,21 @@ def submit(
     """Validate in the modal (errors keep it open), store, close it and confirm by DM."""
     deps: Deps = context["deps"]
     user_id = body["user"]["id"]
-    outcome = _store_submission(deps, client, user_id, view)
+    outcome = _store_submission(deps, client, user_id, view, deps.clock())
     if isinstance(outcome, str):
         ack(response_action="errors", errors={views.BLOCK_ID: outcome})
         return
     ack()
-    client.chat_postMessage(channel=user_id, text=views.saved(deps.course, *outcome))
+    confirmation = views.saved(deps.course, *outcome)
+    committed(context, confirmation)
+    best_effort("confirm the reflection", lambda: client.chat_postMessage(channel=user_id, text=confirmation))
 
 
 def _store_submission(
-    deps: Deps, client: WebClient, user_id: str, view: dict[str, Any]
+    deps: Deps, client: WebClient, user_id: str, view: dict[str, Any], now: datetime
 ) -> str | tuple[Week, ReflectionSaved]:
     """Store the submitted form, or say why not (shown under the text box)."""
-    week = _started_week(deps, _metadata_week(view))
+    week = _started_week(deps, _metadata_week(view), now)
     if week is None:
         return views.STALE_FORM
     text = _submitted_text(view)
@@ -129,14 +138,15 @@ def _store_submission(
         student = active_student(deps, client, user_id)
     except NotEnrolled as exc:
         return str(exc)
-    result = _save(deps, student, week, text, sentences)
+    result = _save(deps, student, week, text, sentences, now)
     if result.outcome == "kept_on_time":
         return views.saved(deps.course, week, result)
     return week, result
 
 
-def _save(deps: Deps, student: Student, week: Week, text: str, sentences: int) -> ReflectionSaved:
-    now = deps.clock()
+def _save(
+    deps: Deps, student: Student, week: Week, text: str, sentences: int, now: datetime
+) -> ReflectionSaved:
     return save_reflection(
         deps.engine,
         student_id=_id(student),
@@ -148,11 +158,11 @@ def _save(deps: Deps, student: Student, week: Week, text: str, sentences: int) -
     )
 
 
-def _started_week(deps: Deps, value: str) -> Week | None:
-    """The week named by a button or form, if its reflection has opened."""
+def _started_week(deps: Deps, value: str, now: datetime) -> Week | None:
+    """The week named by a button or form, if its reflection has opened at `now`."""
     number = ascii_number(value)
     week = deps.course.week(number) if number is not None else None
-    if week is None or week.webinar.start > deps.clock():
+    if week is None or week.webinar.start > now:
         return None
     return week
 

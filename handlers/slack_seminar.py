@@ -13,9 +13,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from handlers import Deps, tally
+from handlers.after_ack import committed
 from handlers.identity import Unresolved, find_student, is_ta
 from handlers.seminar_args import USAGE, Command, UsageError, parse
 from handlers.views import seminar as views
+from handlers.views.common import SAVED_THEN_ERROR
 from handlers.views.tally import tally_message
 from storage import ta_changes
 from storage.course import PARTS, Week
@@ -55,15 +57,23 @@ def seminar(
         ack(views.ephemeral(views.export_started(deps.course)))
     else:
         ack()
-    for reply in ACTIONS[cmd.name](Call(deps, client, user_id, cmd)):
+    for reply in ACTIONS[cmd.name](Call(deps, client, user_id, cmd, context)):
         respond(**reply)
 
 
 class Call:
-    """One TA's command: what the actions need."""
+    """One TA's command: what the actions need, and the one instant it runs at."""
 
-    def __init__(self, deps: Deps, client: WebClient, user_id: str, cmd: Command) -> None:
+    def __init__(
+        self, deps: Deps, client: WebClient, user_id: str, cmd: Command, context: BoltContext
+    ) -> None:
         self.deps, self.client, self.user_id, self.cmd = deps, client, user_id, cmd
+        self.context = context
+        self.now = deps.clock()
+
+    def committed(self) -> None:
+        """The change is stored: from here on no error may tell the TA it was not."""
+        committed(self.context, SAVED_THEN_ERROR)
 
     @property
     def week(self) -> Week:
@@ -71,13 +81,13 @@ class Call:
         course = self.deps.course
         if self.cmd.week is not None:
             return course.weeks[self.cmd.week - 1]
-        now = self.deps.clock()
+        now = self.now
         return course.ask_week(now) or course.open_reflection_week(now) or course.weeks[0]
 
     def record(self) -> ClassRecord:
         """The class record now."""
         with session_scope(self.deps.engine) as session:
-            return class_record(session=session, course=self.deps.course, now=self.deps.clock())
+            return class_record(session=session, course=self.deps.course, now=self.now)
 
     def student(self) -> Student | Unresolved:
         """The student the TA named (mention, email or roster name)."""
@@ -87,16 +97,14 @@ class Call:
     def standing(self, student: Student) -> str:
         """A student's standing now."""
         with session_scope(self.deps.engine) as session:
-            record = student_record(
-                session=session, course=self.deps.course, now=self.deps.clock(), student=student
-            )
+            record = student_record(session=session, course=self.deps.course, now=self.now, student=student)
         return record.standing
 
 
 def do_tally(call: Call) -> Replies:
     """Post or refresh the week's tally and say where it is."""
     deps, week = call.deps, call.week
-    if deps.clock() < week.webinar.start:
+    if call.now < week.webinar.start:
         return [views.tally_not_started(deps.course, week)]
     try:
         row = tally.refresh(deps, call.client, week.number)
@@ -104,7 +112,7 @@ def do_tally(call: Call) -> Replies:
         return [views.slack_failed(deps.course, f"post week {week.number}'s tally", str(error))]
     with session_scope(deps.engine) as session:
         summary = summarize_week(
-            session=session, course=deps.course, now=deps.clock(), week=week.number, final=row.final
+            session=session, course=deps.course, now=call.now, week=week.number, final=row.final
         )
     text, _ = tally_message(summary)
     return [views.tally_done(deps.course, week, text)]
@@ -168,6 +176,7 @@ def do_match(call: Call) -> Replies:
             session=session, identity=identity, student_id=student.id, ta_user_id=call.user_id
         )
         moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
+    call.committed()
     for week in sorted({u.week for u in minutes}):
         tally.touch(call.deps, call.client, week)
     return [views.matched(identity, student.name, minutes, moved.name if moved else None)]
@@ -187,6 +196,7 @@ def do_excuse(call: Call) -> Replies:
             reason=call.cmd.reason,
             ta_user_id=call.user_id,
         )
+    call.committed()
     tally.touch(call.deps, call.client, week.number)
     return [views.excused(call.deps.course, week, student.name, call.cmd.reason, call.standing(student))]
 
@@ -201,6 +211,7 @@ def do_unexcuse(call: Call) -> Replies:
         removed = ta_changes.remove_excuse(
             session=session, student_id=student.id, week=week.number, ta_user_id=call.user_id
         )
+    call.committed()
     if removed is not None:
         tally.touch(call.deps, call.client, week.number)
     return [
@@ -214,6 +225,7 @@ def do_recording(call: Call) -> Replies:
     with session_scope(call.deps.engine) as session:
         previous = ta_changes.recording_url(session=session, week=week.number)
         ta_changes.set_recording(session=session, week=week.number, url=url, ta_user_id=call.user_id)
+    call.committed()
     return [views.recording_set(call.deps.course, week, url, previous if previous != url else None)]
 
 

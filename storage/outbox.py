@@ -11,6 +11,9 @@ past beside `serve` cannot steal a live claim.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,6 +31,7 @@ from storage.models import OutboundMessage, RecordingLink, Student
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 10
 CLAIMED, SENT, FAILED = "claimed", "sent", "failed"
+QUESTION_COPY = "question_copy"
 
 
 @dataclass(frozen=True)
@@ -59,26 +63,71 @@ def states(*, session: Session) -> dict[str, MessageState]:
     return {key: MessageState(kind, status, lease, n) for key, kind, status, lease, n in rows}
 
 
+def runner_id() -> str:
+    """Who holds a claim: host, process and a random tag (fits the 64-character column)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def claim(engine: Engine, envelope: Envelope, *, owner: str, at: datetime, lease: timedelta = LEASE) -> bool:
     """Take the message for `owner` until `at + lease`; False when someone else has it or it is done."""
     if _insert(engine, envelope, owner=owner, at=at, lease=lease):
         return True
+    return reclaim(engine, envelope.key, owner=owner, at=at, lease=lease, kind=envelope.kind)
+
+
+def reclaim(
+    engine: Engine, key: str, *, owner: str, at: datetime, lease: timedelta = LEASE, kind: str | None = None
+) -> bool:
+    """Take an existing row whose lease has ended (a recorded intent, a back-off, a dead runner)."""
+    values: dict[str, object] = {
+        "claimed_by": owner,
+        "lease_until": at + lease,
+        "attempts": OutboundMessage.attempts + 1,
+    }
+    if kind is not None:
+        values["kind"] = kind
     stmt = (
         update(OutboundMessage)
         .where(
-            col(OutboundMessage.key) == envelope.key,
+            col(OutboundMessage.key) == key,
             col(OutboundMessage.status) == CLAIMED,
             col(OutboundMessage.lease_until) <= at,
         )
-        .values(
-            kind=envelope.kind,
-            channel=envelope.channel,
-            claimed_by=owner,
-            lease_until=at + lease,
-            attempts=OutboundMessage.attempts + 1,
-        )
+        .values(**values)
     )
     return _changed(engine, stmt)
+
+
+def add_intent(*, session: Session, envelope: Envelope, at: datetime) -> None:
+    """Record a message to send, in the caller's transaction: claimable by anyone from `at`."""
+    session.add(
+        OutboundMessage(
+            key=envelope.key,
+            kind=envelope.kind,
+            week=envelope.week,
+            student_id=envelope.student_id,
+            channel=envelope.channel,
+            status=CLAIMED,
+            attempts=0,
+            lease_until=at,
+            created_at=at,
+        )
+    )
+
+
+def claimable(engine: Engine, kind: str, *, at: datetime) -> list[OutboundMessage]:
+    """Rows of `kind` still to send whose lease has ended at `at` (oldest first)."""
+    stmt = (
+        select(OutboundMessage)
+        .where(
+            col(OutboundMessage.kind) == kind,
+            col(OutboundMessage.status) == CLAIMED,
+            col(OutboundMessage.lease_until) <= at,
+        )
+        .order_by(col(OutboundMessage.id))
+    )
+    with session_scope(engine) as session:
+        return list(session.exec(stmt).all())
 
 
 def _insert(engine: Engine, envelope: Envelope, *, owner: str, at: datetime, lease: timedelta) -> bool:

@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from storage import outbox
 from storage.db import session_scope
-from storage.models import Question, RecordingWatched, Reflection
+from storage.models import Question, RecordingWatched, Reflection, Student
 
 T = TypeVar("T")
 ReflectionOutcome = Literal["created", "replaced", "kept_on_time"]
@@ -24,10 +25,12 @@ ReflectionOutcome = Literal["created", "replaced", "kept_on_time"]
 
 @dataclass(frozen=True)
 class QuestionSaved:
-    """Whether this delivery stored the question, and the student's count for the week."""
+    """Whether this delivery stored the question, the student's count for the week, and the
+    outbox key of its questions-channel copy (None when no copy was recorded by this delivery)."""
 
     created: bool
     count: int
+    copy_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,27 +60,58 @@ def save_question(
     asked_at: datetime,
     dedup_key: str,
     channel_id: str | None,
+    copy_to: str | None = None,
+    wall: datetime | None = None,
 ) -> QuestionSaved:
-    """Store the question exactly once per `dedup_key` (a retried delivery changes nothing)."""
+    """Store the question exactly once per `dedup_key` (a retried delivery changes nothing).
+
+    With `copy_to`, the copy for that channel is recorded in the outbox in the same transaction
+    (claimable from `wall`), so a stored question's copy is never forgotten.
+    """
 
     def work(session: Session) -> QuestionSaved:
         existing = session.exec(select(Question).where(Question.dedup_key == dedup_key)).first()
+        copy_key = None
         if existing is None:
-            session.add(
-                Question(
-                    student_id=student_id,
-                    week=week,
-                    text=text,
-                    asked_at=asked_at,
-                    dedup_key=dedup_key,
-                    channel_id=channel_id,
-                )
+            question = Question(
+                student_id=student_id,
+                week=week,
+                text=text,
+                asked_at=asked_at,
+                dedup_key=dedup_key,
+                channel_id=channel_id,
             )
+            session.add(question)
             session.flush()
+            if copy_to:
+                assert question.id is not None and wall is not None
+                copy_key = question_copy_key(question.id)
+                envelope = outbox.Envelope(copy_key, outbox.QUESTION_COPY, copy_to, week, student_id)
+                outbox.add_intent(session=session, envelope=envelope, at=wall)
         count = question_count(session=session, student_id=student_id, week=week)
-        return QuestionSaved(existing is None, count)
+        return QuestionSaved(existing is None, count, copy_key)
 
     return _once(engine, work)
+
+
+def question_copy_key(question_id: int) -> str:
+    """The outbox key of a question's questions-channel copy."""
+    return f"{outbox.QUESTION_COPY}:q{question_id}"
+
+
+def question_id_of(copy_key: str) -> int:
+    """The question a copy's outbox key names."""
+    return int(copy_key.rsplit(":q", 1)[1])
+
+
+def question_copy(*, session: Session, question_id: int) -> tuple[Question, str] | None:
+    """The question and its asker's name, for the copy."""
+    row = session.exec(
+        select(Question, Student.name)
+        .join(Student, Student.id == Question.student_id)  # type: ignore[arg-type]
+        .where(Question.id == question_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def question_count(*, session: Session, student_id: int, week: int) -> int:

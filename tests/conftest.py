@@ -211,9 +211,15 @@ class Live:
 
 
 @pytest.fixture
-def live(runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Live]:
+def slack_timeout() -> int:
+    """The live app's Slack client timeout in seconds (a module overrides it to test slow calls)."""
+    return 10
+
+
+@pytest.fixture
+def live(runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack, slack_timeout: int) -> Iterator[Live]:
     """The real ASGI app under uvicorn, talking to the fake Slack through a real WebClient."""
-    client = make_web_client(runtime.settings)
+    client = make_web_client(runtime.settings, timeout=slack_timeout)
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     slack_app = build_slack_app(runtime.settings, runtime.deps, client, listeners)
     app = create_app(runtime, slack_app=slack_app)

@@ -5,21 +5,25 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import uvicorn
 
 
 class FrozenClock:
-    """An injectable clock that tests move by hand."""
+    """An injectable clock that tests move by hand (or that moves on by `step` at every read)."""
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, step: timedelta | None = None) -> None:
         self.now = now
+        self.step = step
 
     def __call__(self) -> datetime:
-        """The current (frozen) instant."""
-        return self.now
+        """The current instant; a stepping clock then moves on."""
+        now = self.now
+        if self.step is not None:
+            self.now = now + self.step
+        return now
 
     def set(self, now: datetime) -> None:
         """Move to another instant."""

@@ -148,3 +148,20 @@ def test_any_interleaving_matches_the_model(sqlite_engine: Engine, ops: list[tup
         row = outbox.get(sqlite_engine, key)
         assert (row.status if row else None) == model.status
     assert sends <= 1
+
+
+def test_backoff_doubles_from_a_minute_and_stops_at_an_hour() -> None:
+    minutes = [outbox.backoff(n) / timedelta(minutes=1) for n in range(1, 11)]
+    assert minutes == [1, 2, 4, 8, 16, 32, 60, 60, 60, 60]
+    assert outbox.backoff(0) == timedelta(minutes=1)
+
+
+def test_a_release_waits_out_the_backoff_of_its_attempt(engine: Engine) -> None:
+    env, at = Envelope("k:backoff", "test", "U1"), utcnow()
+    for attempt, wait in enumerate([1, 2, 4, 8], start=1):
+        assert outbox.claim(engine, env, owner="a", at=at)
+        outbox.release(engine, env.key, owner="a", error="502", at=at)
+        row = outbox.get(engine, env.key)
+        assert row is not None and row.attempts == attempt
+        assert row.lease_until == at + timedelta(minutes=wait)
+        at += timedelta(minutes=wait)

@@ -47,3 +47,20 @@ def saved(week: int, count: int, minimum: int) -> str:
 def channel_post(student_name: str, week: int, text: str) -> str:
     """The question for the moderator: escaped, so mentions and broadcasts stay plain text."""
     return f"*Question from {escape(student_name)}* (week {week})\n{quote(text)}"
+
+
+COPY_EVENT = "seminar_question"
+
+
+def copy_metadata(copy_key: str) -> dict[str, object]:
+    """Message metadata naming the copy, so a retry can see whether an earlier attempt landed."""
+    return {"event_type": COPY_EVENT, "event_payload": {"key": copy_key}}
+
+
+def is_copy(message: dict[str, object], copy_key: str) -> bool:
+    """Whether a message from conversations.history is this copy."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != COPY_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("key") == copy_key

@@ -8,6 +8,10 @@ from typing import Any
 ERROR_TRY_AGAIN = (
     "Sorry — something went wrong on our side and nothing was saved. Please try again in a minute."
 )
+SAVED_THEN_ERROR = (
+    "That was saved, but something went wrong on our side before I could finish this reply. "
+    "There is no need to send it again."
+)
 
 
 def section(text: str) -> dict[str, Any]:

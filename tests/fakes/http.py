@@ -49,8 +49,11 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up waiting (its timeout); the request was still processed
+            self.close_connection = True
 
     def read_body(self) -> bytes:
         """Read the request body by Content-Length."""

@@ -3,6 +3,11 @@
 Point a real `slack_sdk.WebClient(base_url=fake.api_url)` at it. It answers the methods the bot
 uses, serves response_url and file-upload URLs, and can inject 429s, 5xx, Slack errors, delays
 and per-channel/workspace rate limits.
+
+Like Slack, it may act on a request whose answer the client never sees: a `landed` fault posts
+the message and then answers 5xx (or drops the connection), and a slow call (`slow`) is still
+processed after the client has given up waiting. Posted messages are kept per channel, with
+their metadata, and `conversations.history` returns them.
 """
 
 from __future__ import annotations
@@ -35,12 +40,25 @@ class Call:
 
 @dataclass
 class Fault:
-    """An injected failure for the next `times` calls of a method."""
+    """An injected failure for the next `times` calls of a method (to `channel`, if given).
+
+    `landed`: Slack acts on the request before the failure (a 5xx or a drop after processing).
+    `drop`: the connection closes with no answer. `delay`: seconds before anything happens.
+    """
 
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
     times: int = 1
+    landed: bool = False
+    drop: bool = False
+    delay: float = 0.0
+    channel: str | None = None
+
+    @property
+    def answers_ok(self) -> bool:
+        """Only slow: processed and answered normally (if the client still listens)."""
+        return self.status == 200 and self.error is None and not self.drop
 
 
 class FakeSlack(FakeServer):
@@ -56,6 +74,7 @@ class FakeSlack(FakeServer):
         self.faults: dict[str, list[Fault]] = {}
         self.delays: dict[str, float] = {}
         self.uploads: dict[str, bytes] = {}
+        self.messages: dict[str, list[dict[str, Any]]] = {}
         self.per_channel_per_second: float | None = None
         self.workspace_per_minute: int | None = None
         self._ts = itertools.count(1)
@@ -74,6 +93,7 @@ class FakeSlack(FakeServer):
             self.faults.clear()
             self.delays.clear()
             self.uploads.clear()
+            self.messages.clear()
             self.per_channel_per_second = None
             self.workspace_per_minute = None
             self._last_post.clear()
@@ -112,11 +132,25 @@ class FakeSlack(FakeServer):
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        landed: bool = False,
+        drop: bool = False,
+        channel: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail (HTTP status and/or Slack error)."""
-        self.faults.setdefault(method, []).append(Fault(status, error, retry_after, times))
+        """Make the next `times` calls of `method` fail (HTTP status and/or Slack error, or a drop)."""
+        fault = Fault(status, error, retry_after, times, landed=landed, drop=drop, channel=channel)
+        self.faults.setdefault(method, []).append(fault)
+
+    def slow(self, method: str, seconds: float, *, channel: str | None = None, times: int = 1) -> None:
+        """The next `times` calls take `seconds`, and are then processed even if the client gave up."""
+        fault = Fault(times=times, landed=True, delay=seconds, channel=channel)
+        self.faults.setdefault(method, []).append(fault)
 
     # -- inspection ---------------------------------------------------------------------
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        """The messages that landed in a channel, oldest first."""
+        with self.lock:
+            return list(self.messages.get(channel, []))
+
     def calls_to(self, method: str, channel: str | None = None) -> list[Call]:
         """Recorded calls of one method (e.g. 'chat.postMessage' or 'response_url'), maybe to one channel."""
         with self.lock:
@@ -146,15 +180,15 @@ class FakeSlack(FakeServer):
             self.calls.append(call)
             self.changed.notify_all()
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, body: dict[str, Any]) -> Fault | None:
         with self.lock:
             queue = self.faults.get(method) or []
-            if not queue:
+            fault = next((f for f in queue if f.channel in (None, body.get("channel"))), None)
+            if fault is None:
                 return None
-            fault = queue[0]
             fault.times -= 1
             if fault.times <= 0:
-                queue.pop(0)
+                queue.remove(fault)
             return fault
 
     def _rate_limited(self, method: str, body: dict[str, Any]) -> int | None:
@@ -178,7 +212,7 @@ class FakeSlack(FakeServer):
 
     def answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         """The success payload for a method."""
-        ts = f"{1700000000 + next(self._ts)}.000100"
+        ts = f"{int(time.time())}.{next(self._ts):06d}"  # Slack's ts: the posting time, unique
         if method == "auth.test":
             return {
                 "ok": True,
@@ -195,10 +229,9 @@ class FakeSlack(FakeServer):
                 return {"ok": False, "error": "channel_not_found"}
             return {"ok": True, "channel": found}
         if method == "chat.postMessage":
-            channel = str(body.get("channel", ""))
-            if channel.startswith(("U", "W")):
-                channel = "D" + channel[1:]
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+            return self._store_message(body, ts)
+        if method == "conversations.history":
+            return self._history(body)
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":
@@ -223,6 +256,32 @@ class FakeSlack(FakeServer):
             return None
         return channel
 
+    def _store_message(self, body: dict[str, Any], ts: str) -> dict[str, Any]:
+        """chat.postMessage: the message lands in its channel (a user id means their DM)."""
+        channel = str(body.get("channel", ""))
+        if channel.startswith(("U", "W")):
+            channel = "D" + channel[1:]
+        metadata = body.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        message = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": body.get("text")}
+        if metadata:
+            message["metadata"] = metadata
+        with self.lock:
+            self.messages.setdefault(str(body.get("channel", "")), []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+
+    def _history(self, body: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: newest first, after `oldest`; metadata only if asked for."""
+        oldest = float(body.get("oldest") or 0)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self.posted(str(body.get("channel", ""))))
+            if float(m["ts"]) > oldest
+        ]
+        limit = int(body.get("limit") or 100)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+
     def _find_user(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if method == "users.info":
             return self.users.get(str(body.get("user", "")))
@@ -231,6 +290,11 @@ class FakeSlack(FakeServer):
 
 
 class _Handler(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        """Read methods (conversations.history) as slack_sdk sends them: a query string."""
+        path, _, query = self.path.partition("?")
+        self._api(path.removeprefix("/api/"), _parse(query.encode()), b"")
+
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
         raw = self.read_body()
@@ -241,28 +305,55 @@ class _Handler(QuietHandler):
             self._plain(200, b"OK")
             return
         if path.startswith("/response/"):
-            fake._record(Call("response_url", _parse(raw), dict(self.headers), raw=raw))
-            self._plain(200, b"ok")
+            self._response_url(raw)
             return
-        method = path.removeprefix("/api/")
-        body = _parse(raw)
+        self._api(path.removeprefix("/api/"), _parse(raw), raw)
+
+    def _response_url(self, raw: bytes) -> None:
+        """A reply to a response_url: shown to the user, unless a fault stops it first."""
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
+        fault = fake._take_fault("response_url", {})
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is None or fault.landed:
+            fake._record(Call("response_url", _parse(raw), dict(self.headers), raw=raw))
+        if fault is not None and fault.drop:
+            self.close_connection = True
+        elif fault is not None and not fault.answers_ok:
+            self._plain(fault.status if fault.status != 200 else 500, b"fatal_error")
+        else:
+            self._plain(200, b"ok")
+
+    def _api(self, method: str, body: dict[str, Any], raw: bytes) -> None:
+        fake: FakeSlack = self.server.fake  # type: ignore[attr-defined]
         call = Call(method, body, dict(self.headers), raw=raw)
-        delay = fake.delays.get(method)
+        fault = fake._take_fault(method, body)
+        delay = fault.delay if fault is not None and fault.delay else fake.delays.get(method)
         if delay:
             time.sleep(delay)
-        fault = fake._take_fault(method)
-        if fault is not None:
+        if fault is not None and not fault.landed:
             fake._record(call)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
-            self.send_json(fault.status, {"ok": False, "error": error}, headers)
+            self._fail(fault)
             return
         wait = fake._rate_limited(method, body)
         fake._record(call)
         if wait is not None:
             self.send_json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
             return
-        self.send_json(200, fake.answer(method, body), {"x-oauth-scopes": fake.oauth_scopes})
+        answer = fake.answer(method, body)
+        if fault is not None and not fault.answers_ok:
+            self._fail(fault)  # Slack acted, then the answer failed
+            return
+        self.send_json(200, answer, {"x-oauth-scopes": fake.oauth_scopes})
+
+    def _fail(self, fault: Fault) -> None:
+        """The fault's answer: a dropped connection, or its status and Slack error."""
+        if fault.drop:
+            self.close_connection = True
+            return
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
+        self.send_json(fault.status, {"ok": False, "error": error}, headers)
 
     def _plain(self, status: int, data: bytes) -> None:
         self.send_response(status)

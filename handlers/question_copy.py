@@ -1,0 +1,106 @@
+"""The question's copy in `questions_channel`: recorded in the outbox with the question, posted once.
+
+/ask makes the first attempt right after replying to the student. Anything else — a Slack
+error, a 5xx, a timeout or a dropped connection — leaves the copy claimed with a back-off, and
+the scheduler's tick retries it. A retry first looks in the channel's history for a message
+carrying the copy's key in its metadata, since a 5xx or a timeout may come after Slack posted
+it, so the copy appears once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from handlers import Deps
+from handlers.delivery import Delivery, post
+from handlers.views import ask as views
+from handlers.views.prompts import Message
+from storage import outbox
+from storage.db import session_scope
+from storage.models import OutboundMessage, utcnow
+from storage.submissions import question_copy, question_id_of
+
+logger = logging.getLogger(__name__)
+FIRST_LEASE = timedelta(minutes=2)  # the inline attempt: far longer than the client's timeout
+HISTORY_SLACK = timedelta(minutes=5)  # look this far before the copy was recorded (clock skew)
+HISTORY_PAGE = 200
+
+
+def send_first(deps: Deps, client: WebClient, key: str) -> None:
+    """The inline attempt, right after /ask stored the question."""
+    owner, at, channel = outbox.runner_id(), utcnow(), deps.course.questions_channel
+    if channel and outbox.reclaim(deps.engine, key, owner=owner, at=at, lease=FIRST_LEASE):
+        _settle(deps, key, owner, _attempt(deps, client, key, channel))
+
+
+def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = utcnow) -> int:
+    """Retry every copy whose back-off has ended, looking before posting; how many are now in."""
+    owner, sent = outbox.runner_id(), 0
+    for row in outbox.claimable(deps.engine, outbox.QUESTION_COPY, at=wall()):
+        if not outbox.reclaim(deps.engine, row.key, owner=owner, at=wall()):
+            continue
+        result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
+        sent += _settle(deps, row.key, owner, result, wall())
+    return sent
+
+
+def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
+    """The copy if an earlier attempt landed; a non-sent Delivery when we cannot tell."""
+    oldest = (row.created_at - HISTORY_SLACK).timestamp()
+    try:
+        history = client.conversations_history(
+            channel=row.channel, oldest=f"{oldest:.6f}", limit=HISTORY_PAGE, include_all_metadata=True
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        return Delivery("transient", error=f"could not look for an earlier copy: {_describe(exc)}")
+    for message in history.get("messages") or []:
+        if views.is_copy(message, row.key):
+            return Delivery("sent", channel=row.channel, ts=str(message.get("ts")))
+    return None
+
+
+def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
+    """Post the copy (mentions neutralised), its key in the metadata."""
+    with session_scope(deps.engine) as session:
+        found = question_copy(session=session, question_id=question_id_of(key))
+    if found is None:
+        return Delivery("permanent", error="the question is gone")
+    question, name = found
+    message = Message(views.channel_post(name, question.week, question.text))
+    return post(
+        client,
+        channel,
+        message,
+        parse="none",
+        link_names=False,
+        unfurl_media=False,
+        metadata=views.copy_metadata(key),
+    )
+
+
+def _settle(deps: Deps, key: str, owner: str, result: Delivery, at: datetime | None = None) -> int:
+    """Record what the attempt came to; 1 when the copy is in the channel."""
+    at = at or utcnow()
+    if result.outcome == "sent":
+        ts, channel = result.ts, result.channel
+        outbox.mark_sent(deps.engine, key, owner=owner, at=at, slack_channel=channel, slack_ts=ts)
+        return 1
+    if result.outcome == "permanent":
+        outbox.mark_failed(deps.engine, key, owner=owner, error=result.error)
+        logger.error("question copy %s failed for good: %s", key, result.error)
+        return 0
+    status = outbox.release(deps.engine, key, owner=owner, error=result.error, at=at)
+    log = logger.error if status == outbox.FAILED else logger.warning
+    log("question copy %s not posted (%s): %s", key, status, result.error)
+    return 0
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__
