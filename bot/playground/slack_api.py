@@ -34,6 +34,7 @@ class SlackApi:
             "chat.postMessage": self.post_message,
             "chat.postEphemeral": self.post_ephemeral,
             "chat.update": self.update_message,
+            "conversations.history": self.history,
             "views.open": lambda a: self.open_view(a, push=False),
             "views.push": lambda a: self.open_view(a, push=True),
             "views.update": self.update_view,
@@ -104,8 +105,31 @@ class SlackApi:
         text, blocks = str(args.get("text") or ""), _json(args.get("blocks")) or []
         if not text and not blocks:
             return {"ok": False, "error": "no_text"}
-        message = self.ws.post(channel, text, blocks)
+        metadata = _json(args.get("metadata"))
+        message = self.ws.post(
+            channel, text, blocks, metadata=metadata if isinstance(metadata, dict) else None
+        )
         return {"ok": True, "channel": channel, "ts": message.id, "message": {"text": text, "ts": message.id}}
+
+    def history(self, args: dict[str, Any]) -> Answer:
+        """conversations.history: newest first, from `oldest`, metadata when asked for."""
+        channel = self._conversation(str(args.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest, limit = float(args.get("oldest") or 0), int(args.get("limit") or 100)
+        with self.ws.lock:
+            found = [m for m in self.ws.messages if m.channel == channel and not m.only_for]
+        found = [m for m in reversed(found) if float(m.id) >= oldest][:limit]
+        metadata = _true(args.get("include_all_metadata"))
+        return {
+            "ok": True,
+            "messages": [
+                {"type": "message", "user": m.user, "ts": m.id, "text": m.text}
+                | ({"metadata": m.metadata} if metadata and m.metadata else {})
+                for m in found
+            ],
+            "has_more": False,
+        }
 
     def post_ephemeral(self, args: dict[str, Any]) -> Answer:
         """chat.postEphemeral: visible to one user in one channel."""

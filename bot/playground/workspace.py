@@ -39,6 +39,7 @@ class Message:
     only_for: str | None = None
     edited: bool = False
     files: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass
