@@ -178,7 +178,8 @@ def test_missing_scopes_are_named(env: dict[str, str], fake_slack: FakeSlack) ->
     code, out = doctor(env)
     assert code == 1
     line = failure(out, "scopes")
-    assert "missing channels:read, chat:write.public, files:write, groups:read, users:read.email" in line
+    missing = "channels:history, channels:read, chat:write.public, files:write, groups:history, groups:read"
+    assert f"missing {missing}, users:read.email" in line
     assert "Reinstall to Workspace" in line
 
 

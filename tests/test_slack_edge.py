@@ -17,6 +17,7 @@ from sqlmodel import func, select
 from bot.app import build_slack_app, make_web_client
 from bot.runtime import Runtime
 from bot.web import create_app
+from handlers.mrkdwn import command_text
 from handlers.views.common import ERROR_TRY_AGAIN
 from storage.db import session_scope
 from storage.models import Question, RecordingWatched, Reflection
@@ -110,7 +111,7 @@ def probed(runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack) -> Itera
 
     @slack_app.command("/probe")
     def probe(ack: Ack, command: dict[str, Any]) -> None:
-        seen.append((command["text"], command["channel_name"], command["user_name"]))
+        seen.append((command_text(command), command["channel_name"], command["user_name"]))
         ack()
 
     app = create_app(runtime, slack_app=slack_app)
