@@ -74,7 +74,17 @@ function conversation(id) {
   return ui.state.conversations.find((c) => c.id === id);
 }
 
+// Re-draw a part of the page only when what it shows changed, so a click is never lost to a redraw.
+const drawn = {};
+function changed(part, ...what) {
+  const key = JSON.stringify(what);
+  if (drawn[part] === key) return false;
+  drawn[part] = key;
+  return true;
+}
+
 function renderSidebar() {
+  if (!changed("sidebar", ui.me, ui.open, ui.tab)) return;
   const channels = $("channels");
   channels.replaceChildren();
   for (const c of ui.state.conversations.filter((c) => c.kind === "channel")) {
@@ -96,6 +106,8 @@ function openApp(tab) {
 }
 
 function renderConversation() {
+  const shown = [ui.me, ui.open, ui.tab, (conversation(ui.open) || {}).messages, ui.state.homes[ui.me]];
+  if (!changed("conversation", ...shown)) return;
   const dm = "D" + ui.me.slice(1);
   const inApp = ui.open === dm;
   $("tabs").hidden = !inApp;
@@ -147,6 +159,7 @@ function renderModal() {
 }
 
 function renderZoom() {
+  if (!changed("zoom", ui.me, ui.state.zoom, ui.state.now)) return;
   const who = people();
   const box = $("zoom");
   box.replaceChildren();
@@ -181,6 +194,7 @@ function renderZoom() {
 function renderClock() {
   $("now").textContent = local(ui.state.now, true);
   $("course").textContent = ui.state.course.name;
+  if (!changed("clock", ui.state.presets, ui.state.log)) return;
   const box = $("presets");
   box.replaceChildren();
   for (const p of ui.state.presets) {
@@ -204,6 +218,7 @@ function renderPicker() {
 }
 
 function renderHints() {
+  if (!changed("hints", ui.me)) return;
   const role = people()[ui.me].role;
   const hints = role === "ta" ? ["/seminar help", "/seminar tally", "/seminar report", "/seminar export"]
     : ["/ask What limits batch size?", "/reflect", "/standing"];
