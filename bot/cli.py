@@ -73,14 +73,14 @@ def runtime() -> Runtime:
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
-    """Run the web service (Slack, Zoom, /healthz, the playground) and the scheduler."""
+    """Run the web service (Slack, Zoom, /healthz, the playground), the scheduler and the sockets."""
     from bot.playground.mount import attach
-    from bot.scheduler import due_tick
+    from bot.scheduler import backfill_tick, due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
-    asgi = create_app(rt, scheduler_tick=due_tick(rt))
+    asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt))
     port = port or rt.settings.port
     try:
         attach(asgi, rt.settings, port)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from storage.outbox import runner_id
+
 jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work (what `serve` runs every minute).")
 
 
@@ -36,11 +38,12 @@ def run_due_command(
         typer.Option(help="the instant to run at (ISO-8601; no offset = course time zone); default: now"),
     ] = None,
 ) -> None:
-    """Send every prompt, reminder, notice and digest due now; never one already sent."""
+    """Back-fill ended parts from Zoom, then send every prompt, reminder, notice and digest due now."""
     from bot.cli import fail, runtime
-    from bot.config import SLACK_HOWTO
-    from bot.scheduler import scheduler_client
+    from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO
+    from bot.scheduler import BackfillTick, scheduler_client
     from handlers.jobs import run_tick
+    from handlers.zoom_autobackfill import run_backfill
     from storage.db import upgrade
 
     rt = runtime()
@@ -48,13 +51,29 @@ def run_due_command(
         instant = parse_instant(now, rt.course.timezone) if now is not None else rt.clock()
     except BadInstant as exc:
         fail(str(exc))
-    if not rt.settings.slack_configured:
+    settings = rt.settings
+    if not settings.slack_configured and not settings.zoom_api_configured:
         fail(SLACK_HOWTO)
     upgrade(rt.engine)
-    summary = run_tick(rt.deps, scheduler_client(rt.settings), instant)
-    assert summary is not None  # no gate: every run is a full run
-    for line in summary.lines():
-        typer.echo(line)
-    if not summary.ok:
-        typer.echo("error: some messages were not sent (see above)", err=True)
+    errors = []
+    if settings.zoom_api_configured:
+        filled = run_backfill(rt.deps, BackfillTick(rt).connect, instant, owner=runner_id())
+        _echo(filled.lines())
+        errors += [] if filled.ok else ["some parts were not back-filled; the next run retries them"]
+    else:
+        typer.echo(ZOOM_API_HOWTO)
+    if settings.slack_configured:
+        summary = run_tick(rt.deps, scheduler_client(settings), instant)
+        assert summary is not None  # no gate: every run is a full run
+        _echo(summary.lines())
+        errors += [] if summary.ok else ["some messages were not sent"]
+    else:
+        typer.echo(SLACK_HOWTO)
+    if errors:
+        typer.echo(f"error: {'; '.join(errors)} (see above)", err=True)
         raise typer.Exit(1)
+
+
+def _echo(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line)

@@ -6,12 +6,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import requests
 import typer
 
 from bot.config import ZOOM_API_HOWTO, Settings
 from bot.runtime import Runtime
-from handlers.zoom_api import ZoomApi
+from bot.zoom_client import make_zoom_api
+from handlers.zoom_api import ZoomApi, ZoomApiError
 from handlers.zoom_backfill import PartBackfill, backfill_week
 from handlers.zoom_csv import ZoomCsvError, week_visits
 from handlers.zoom_events import store_visits
@@ -76,24 +76,12 @@ def import_csv(
 
 def zoom_api(settings: Settings) -> ZoomApi:
     """The Zoom API through a zoomus client on Server-to-Server OAuth (it fetches a token when built)."""
-    from zoomus import ZoomClient
-
     from bot.cli import fail
 
     try:
-        client = ZoomClient(
-            settings.zoom_client_id,
-            settings.zoom_client_secret,
-            settings.zoom_account_id,
-            base_uri=settings.zoom_api_url,
-            oauth_uri=settings.zoom_oauth_url,
-            timeout=30,
-        )
-    except (requests.RequestException, ValueError) as exc:
-        fail(f"cannot get a Zoom token from {settings.zoom_oauth_url} ({type(exc).__name__})")
-    if not client.config.get("token"):
-        fail("Zoom issued no token: check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET")
-    return ZoomApi(client)
+        return make_zoom_api(settings)
+    except ZoomApiError as exc:
+        fail(str(exc))
 
 
 def _week(rt: Runtime, number: int) -> Week:
@@ -107,7 +95,8 @@ def _week(rt: Runtime, number: int) -> Week:
 
 def _summary(week: int, result: PartBackfill) -> str:
     instances = len(result.instances)
+    empty = " (Zoom's report lists no participants)" if instances and not result.rows else ""
     return (
         f"week {week} {result.part} ({result.zoom_id}): {instances} instance{'s' * (instances != 1)}, "
-        f"{result.visits} visits read, {result.added} new"
+        f"{result.visits} visits read, {result.added} new{empty}"
     )

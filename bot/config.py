@@ -13,6 +13,7 @@ PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "secret", "your-secret-h
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ZOOM_API_URL = "https://api.zoom.us/v2"
 DEFAULT_ZOOM_OAUTH_URL = "https://zoom.us/oauth/token"
+DEFAULT_ZOOM_WEBSOCKET_URL = "wss://ws.zoom.us/ws"
 
 
 class ConfigError(Exception):
@@ -29,6 +30,7 @@ class Settings(BaseModel):
     port: int = 3000
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     zoom_webhook_secret_token: str | None = None
     zoom_websocket_subscription_id: str | None = None
@@ -37,6 +39,7 @@ class Settings(BaseModel):
     zoom_client_secret: str | None = None
     zoom_api_url: str = DEFAULT_ZOOM_API_URL
     zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
+    zoom_websocket_url: str = DEFAULT_ZOOM_WEBSOCKET_URL
     log_level: str = "INFO"
     playground: bool | None = None
     playground_db: Path = Path("playground.db")
@@ -44,6 +47,7 @@ class Settings(BaseModel):
     @field_validator(
         "slack_bot_token",
         "slack_signing_secret",
+        "slack_app_token",
         "zoom_webhook_secret_token",
         "zoom_websocket_subscription_id",
         "zoom_account_id",
@@ -85,8 +89,13 @@ class Settings(BaseModel):
 
     @property
     def slack_configured(self) -> bool:
-        """True when Slack requests can be verified and answered."""
-        return bool(self.slack_bot_token and self.slack_signing_secret)
+        """True when Slack can reach the bot (signed HTTP or Socket Mode) and the bot can answer."""
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def slack_socket_mode(self) -> bool:
+        """True when Slack is reached over Socket Mode (an app-level token is set): no public URL."""
+        return bool(self.slack_bot_token and self.slack_app_token)
 
     @property
     def zoom_webhook_configured(self) -> bool:
@@ -103,10 +112,24 @@ class Settings(BaseModel):
         """True when Server-to-Server OAuth credentials for back-fill are present."""
         return bool(self.zoom_account_id and self.zoom_client_id and self.zoom_client_secret)
 
+    @property
+    def zoom_socket_configured(self) -> bool:
+        """True when Zoom's events come over its WebSocket (a subscription id and the OAuth app)."""
+        return bool(self.zoom_websocket_subscription_id and self.zoom_api_configured)
+
 
 SLACK_HOWTO = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-    "(Slack app settings → OAuth & Permissions and → Basic Information); see README 'Slack app'."
+    "(Slack app settings → OAuth & Permissions and → Basic Information), or SLACK_APP_TOKEN instead of "
+    "the signing secret for Socket Mode; see README 'Slack app' and 'Run it from a laptop'."
+)
+SLACK_SOCKET_ROUTE = (
+    "Slack is connected over Socket Mode (SLACK_APP_TOKEN is set), so this URL is not used; "
+    "see README 'Run it from a laptop'."
+)
+ZOOM_SOCKET_HOWTO = (
+    "ZOOM_WEBSOCKET_SUBSCRIPTION_ID is set but the Zoom WebSocket needs the Server-to-Server OAuth app too: "
+    "set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET; see README 'Run it from a laptop'."
 )
 ZOOM_WEBHOOK_HOWTO = (
     "Zoom webhooks are not configured: set ZOOM_WEBHOOK_SECRET_TOKEN "

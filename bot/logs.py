@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.config import Settings
 
 SECRET_FIELDS = (
     "slack_bot_token",
     "slack_signing_secret",
+    "slack_app_token",
     "zoom_webhook_secret_token",
     "zoom_client_secret",
 )
@@ -18,8 +20,13 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
+# Short-lived credentials travel in WebSocket URLs (Zoom's access_token, Slack's ticket): whoever
+# logs such a URL (a library at DEBUG) never shows them.
+URL_CREDENTIALS = re.compile(r"((?:access_token|ticket)=)[^&\s\"']+")
+
+
 class RedactingFormatter(logging.Formatter):
-    """Formats with `base`, then replaces each secret in the whole text: message, traceback, stack."""
+    """Formats with `base`, then replaces each secret, and credentials in URLs, in the whole text."""
 
     def __init__(self, secrets: list[str], base: logging.Formatter | None = None) -> None:
         super().__init__()
@@ -28,7 +35,7 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The base formatter's text with every secret replaced by ***."""
-        text = self.base.format(record)
+        text = URL_CREDENTIALS.sub(r"\1***", self.base.format(record))
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text

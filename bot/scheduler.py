@@ -1,4 +1,9 @@
-"""The scheduler: `serve` runs the due work (handlers.jobs.run_due) once a minute, off the event loop."""
+"""The scheduler: `serve` runs the due work (handlers.jobs.run_due) and the Zoom back-fill once a minute.
+
+Each runs in its own loop and its own worker thread, off the event loop, so a Zoom that stops
+answering never holds up Slack's messages, nor the other way round; every call either makes has
+a timeout.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,16 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.app import make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.zoom_client import make_zoom_api
 from handlers.jobs import IdleGate, RunSummary, run_tick
+from handlers.zoom_api import ZoomApi
+from handlers.zoom_autobackfill import BackfillRun, run_backfill
+from storage.outbox import runner_id
 
 logger = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
+ZOOM_TIMEOUT = 20  # seconds for one Zoom request made by the scheduler
+ZOOM_MAX_WAIT = 5.0  # a longer 429 wait is left to the next tick
 
 
 class Scheduler:
@@ -85,3 +96,29 @@ def due_tick(runtime: Runtime) -> DueTick | None:
         logger.warning("scheduler idle: prompts, reminders and notices need Slack configured")
         return None
     return DueTick(runtime, scheduler_client(runtime.settings))
+
+
+class BackfillTick:
+    """One back-fill tick: every due part from Zoom's participant report, in a worker thread."""
+
+    def __init__(self, runtime: Runtime, timeout: int = ZOOM_TIMEOUT) -> None:
+        self.runtime = runtime
+        self.timeout = timeout
+
+    async def __call__(self) -> None:
+        """Run once off the event loop; a stalled Zoom times out inside, never here."""
+        await asyncio.to_thread(self.run_once)
+
+    def run_once(self) -> BackfillRun:
+        """What `jobs run-due` back-fills, at the current instant."""
+        rt = self.runtime
+        return run_backfill(rt.deps, self.connect, rt.clock(), owner=runner_id())
+
+    def connect(self) -> ZoomApi:
+        """The Zoom API with a fresh token; every request timed."""
+        return make_zoom_api(self.runtime.settings, timeout=self.timeout, max_wait=ZOOM_MAX_WAIT)
+
+
+def backfill_tick(runtime: Runtime) -> BackfillTick | None:
+    """The back-fill `serve` runs every minute, or None when the Server-to-Server OAuth app is not set."""
+    return BackfillTick(runtime) if runtime.settings.zoom_api_configured else None

@@ -1,10 +1,14 @@
-"""The ASGI app: /slack/events (Bolt), /zoom/webhook, /healthz; the lifespan owns the scheduler."""
+"""The ASGI app: /slack/events (Bolt), /zoom/webhook, /healthz; the lifespan owns the scheduler
+and the outbound connections (Slack's Socket Mode, Zoom's event WebSocket) when they are configured."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -15,10 +19,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_slack_app
-from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO
+from bot.config import (
+    SLACK_HOWTO,
+    SLACK_SOCKET_ROUTE,
+    ZOOM_API_HOWTO,
+    ZOOM_SOCKET_HOWTO,
+    ZOOM_WEBHOOK_HOWTO,
+    Settings,
+)
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 from bot.slack_http import MalformedBody, SlackRequest, verified
+from bot.slack_socket import PING_SECONDS, SlackSocket
+from bot.zoom_client import API_TIMEOUT, fetch_token
+from bot.zoom_socket import FIRST_RETRY, HEARTBEAT_SECONDS, ZoomSocket
 from handlers import tally, zoom_webhook
 from storage.db import writable
 
@@ -51,23 +65,108 @@ async def too_large(_: Request, __: Exception) -> JSONResponse:
     return JSONResponse({"error": f"request body over {MAX_BODY_BYTES} bytes"}, status_code=413)
 
 
+Tick = Callable[[], Awaitable[None]]
+
+
+class Connections:
+    """The outbound connections `serve` keeps open, started and stopped by the lifespan."""
+
+    def __init__(self, slack: SlackSocket | None, zoom: ZoomSocket | None) -> None:
+        self.slack, self.zoom = slack, zoom
+        self._zoom_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Open them in the background: neither waits for the other, nor holds up start-up."""
+        if self.slack is not None:
+            self.slack.start()
+        if self.zoom is not None:
+            self._zoom_task = asyncio.get_running_loop().create_task(self.zoom.run())
+
+    async def stop(self) -> None:
+        """Close them; events already received from Zoom finish storing."""
+        if self._zoom_task is not None:
+            self._zoom_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._zoom_task
+        if self.slack is not None:
+            await run_in_threadpool(self.slack.stop)
+
+    def health(self, settings: Settings) -> dict[str, Any]:
+        """Which transport each platform uses, and whether its socket is open."""
+        out: dict[str, Any] = {"slack": slack_transport(settings), "zoom": zoom_transport(settings)}
+        if self.slack is not None:
+            out["slack_connected"] = self.slack.connected
+        if self.zoom is not None:
+            out["zoom_connected"] = self.zoom.connected
+        return out
+
+
+def slack_transport(settings: Settings) -> str:
+    """`socket`, `http` or `off`: how Slack reaches the bot."""
+    if settings.slack_socket_mode:
+        return "socket"
+    return "http" if settings.slack_configured else "off"
+
+
+def zoom_transport(settings: Settings) -> str:
+    """`websocket`, `webhook`, both (`websocket+webhook`) or `off`: how Zoom's events arrive."""
+    ways = {"websocket": settings.zoom_socket_configured, "webhook": settings.zoom_webhook_configured}
+    return "+".join(name for name, on in ways.items() if on) or "off"
+
+
+def connections(
+    runtime: Runtime,
+    slack_app: App | None,
+    *,
+    slack_ping: float = PING_SECONDS,
+    zoom_heartbeat: float = HEARTBEAT_SECONDS,
+    zoom_retry: float = FIRST_RETRY,
+    zoom_timeout: float = API_TIMEOUT,
+) -> Connections:
+    """The sockets the settings ask for (none without an app-level token or a subscription id)."""
+    settings = runtime.settings
+    slack = None
+    if slack_app is not None and settings.slack_socket_mode and settings.slack_app_token:
+        slack = SlackSocket(slack_app, settings.slack_app_token, ping_interval=slack_ping)
+    zoom = None
+    if settings.zoom_socket_configured and settings.zoom_websocket_subscription_id:
+        zoom = ZoomSocket(
+            runtime.deps,
+            settings.zoom_websocket_url,
+            settings.zoom_websocket_subscription_id,
+            lambda: fetch_token(settings, zoom_timeout),
+            heartbeat=zoom_heartbeat,
+            first_retry=zoom_retry,
+        )
+    return Connections(slack, zoom)
+
+
 def create_app(
     runtime: Runtime,
     *,
     slack_app: App | None = None,
-    scheduler_tick: Callable[[], Awaitable[None]] | None = None,
+    scheduler_tick: Tick | None = None,
+    backfill_tick: Tick | None = None,
+    sockets: Callable[[Runtime, App | None], Connections] = connections,
 ) -> Starlette:
-    """Assemble the routes; unconfigured integrations answer 503 with how to configure them."""
+    """Assemble the routes; unconfigured integrations answer 503 with how to configure them.
+
+    `sockets` builds the outbound connections when the lifespan starts (tests pass shorter timings).
+    """
     settings = runtime.settings
     if slack_app is None and settings.slack_configured:
         slack_app = build_slack_app(settings, runtime.deps)
     _log_integrations(runtime)
+    live: list[Connections] = []
 
     async def healthz(_: Request) -> JSONResponse:
         ok = await run_in_threadpool(writable, runtime.engine)
-        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+        body = {"ok": ok, **(live[0].health(settings) if live else {})}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     async def slack_events(request: Request) -> Response:
+        if settings.slack_socket_mode:  # requests are verified only over HTTP: this route stays shut
+            return JSONResponse({"error": SLACK_SOCKET_ROUTE}, status_code=503)
         if slack_app is None:
             return JSONResponse({"error": SLACK_HOWTO}, status_code=503)
         body = await read_body(request)
@@ -95,13 +194,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        scheduler = Scheduler(scheduler_tick) if scheduler_tick else None
-        if scheduler:
+        schedulers = [Scheduler(tick) for tick in (scheduler_tick, backfill_tick) if tick is not None]
+        for scheduler in schedulers:
             scheduler.start()
+        live.append(sockets(runtime, slack_app))
+        live[0].start()
         try:
             yield
         finally:
-            if scheduler:
+            await live[0].stop()
+            for scheduler in schedulers:
                 await scheduler.stop()
             await run_in_threadpool(tally.drain, SHUTDOWN_DRAIN_SECONDS)  # the last tally edit lands
 
@@ -119,9 +221,24 @@ def create_app(
 def _log_integrations(runtime: Runtime) -> None:
     settings = runtime.settings
     logger.info("course %r: %d weeks", runtime.course.name, len(runtime.course.weeks))
-    if not settings.slack_configured:
+    slack, zoom = slack_transport(settings), zoom_transport(settings)
+    if slack == "socket":
+        logger.info("Slack: Socket Mode (SLACK_APP_TOKEN is set): no public URL; /slack/events is not used")
+    elif slack == "http":
+        logger.info("Slack: HTTP, requests to /slack/events verified with SLACK_SIGNING_SECRET")
+    else:
         logger.warning(SLACK_HOWTO)
-    if not settings.zoom_webhook_configured:
+    if zoom != "off":
+        logger.info("Zoom events: %s", " and ".join(_ZOOM_WAYS[way] for way in zoom.split("+")))
+    else:
         logger.warning(ZOOM_WEBHOOK_HOWTO)
+    if settings.zoom_websocket_subscription_id and not settings.zoom_socket_configured:
+        logger.warning(ZOOM_SOCKET_HOWTO)
     if not settings.zoom_api_configured:
         logger.info(ZOOM_API_HOWTO)
+
+
+_ZOOM_WAYS = {
+    "websocket": "Zoom's event WebSocket (ZOOM_WEBSOCKET_SUBSCRIPTION_ID)",
+    "webhook": "the webhook at /zoom/webhook",
+}

@@ -7,6 +7,7 @@ GET goes through `ZoomApi.get`, which turns every failure into a ZoomApiError a 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -18,14 +19,43 @@ import requests
 
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 300
+# Every call the bot makes, with the scope it needs: (path pattern, classic, granular). The README's
+# Zoom section lists the same table.
+SCOPES = (
+    (
+        re.compile(r"^/past_webinars/[^/]+/instances$"),
+        "webinar:read:admin",
+        "webinar:read:list_past_instances:admin",
+    ),
+    (
+        re.compile(r"^/past_meetings/[^/]+/instances$"),
+        "meeting:read:admin",
+        "meeting:read:list_past_instances:admin",
+    ),
+    (
+        re.compile(r"^/report/webinars/[^/]+/participants$"),
+        "report:read:admin",
+        "report:read:list_webinar_participants:admin",
+    ),
+    (
+        re.compile(r"^/report/meetings/[^/]+/participants$"),
+        "report:read:admin",
+        "report:read:list_meeting_participants:admin",
+    ),
+)
+# Zoom answers a token without the scope with code 4711 (HTTP 400, sometimes 401):
+# "Invalid access token, does not contain scopes:[a:b:admin, a:b]."
+SCOPE_ERROR_CODE = 4711
+SCOPE_LIST = re.compile(r"does not contain scopes?:\s*\[([^\]]*)\]")
 
 
 class ZoomApiError(Exception):
     """Zoom could not give us what we asked for; the message says why and what to do."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, missing_scopes: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.status = status
+        self.missing_scopes = missing_scopes
 
 
 def encode_uuid(uuid: str) -> str:
@@ -56,6 +86,8 @@ class ZoomApi:
         for attempt in range(self.retries + 1):
             response = self._send(path, params or {})
             status = response.status_code
+            if status >= 400:
+                _raise_if_missing_scope(path, response)
             if status == 401 and not refreshed:
                 self._refresh()
                 refreshed = True
@@ -129,6 +161,35 @@ def _json(path: str, response: requests.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ZoomApiError(f"Zoom answered {path} with unexpected JSON")
     return body
+
+
+def scopes_for(path: str) -> tuple[str, str] | None:
+    """The (classic, granular) scope a GET of this path needs, or None for a path we never call."""
+    bare = path.split("?")[0]
+    return next(((classic, granular) for rx, classic, granular in SCOPES if rx.match(bare)), None)
+
+
+def _raise_if_missing_scope(path: str, response: requests.Response) -> None:
+    """Zoom's scope refusal, worded as the scope to add (Zoom names it; else our table does)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if not isinstance(body, dict):
+        return
+    listed = SCOPE_LIST.search(str(body.get("message", "")))
+    if body.get("code") != SCOPE_ERROR_CODE and not listed:
+        return
+    known = scopes_for(path)
+    named = tuple(s.strip() for s in listed.group(1).split(",") if s.strip()) if listed else ()
+    missing = named or ((known[1],) if known else ())
+    classic = f" (classic name {known[0]})" if known else ""
+    raise ZoomApiError(
+        f"Zoom refused {path}: missing scope {' or '.join(missing) or '(not named)'}{classic}; add it "
+        "to the Server-to-Server OAuth app's Scopes in the Zoom Marketplace and activate the app again",
+        response.status_code,
+        missing,
+    )
 
 
 def _failure(path: str, response: requests.Response) -> str:

@@ -45,18 +45,24 @@ def check(
         logger.warning("Zoom webhook refused (401): %s", problem)
         return WebhookReply(401, {"error": problem})
     try:
-        text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _bad("the body is not JSON")
-    if not isinstance(payload, dict):
-        return _bad("the body must be a JSON object")
-    try:
+        payload, text = _object(raw)
         if payload.get("event") == "endpoint.url_validation":
             return WebhookReply(200, url_validation(secret, payload))
         return event_row(payload, text, deps.clock())
     except BadEvent as exc:
         return _bad(str(exc))
+
+
+def _object(raw: bytes) -> tuple[dict[str, Any], str]:
+    """The body as a JSON object and as text, or BadEvent."""
+    try:
+        text = raw.decode("utf-8")
+        payload = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadEvent("the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise BadEvent("the body must be a JSON object")
+    return payload, text
 
 
 async def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: bytes) -> WebhookReply:
@@ -65,6 +71,14 @@ async def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: byte
     if isinstance(outcome, WebhookReply):
         return outcome
     return _stored(await store_event(deps.engine, outcome))
+
+
+async def store_json(deps: Deps, raw: bytes) -> bool:
+    """Store an event from Zoom's WebSocket exactly as a webhook's; True when new, BadEvent if unusable."""
+    payload, text = _object(raw)
+    row = event_row(payload, text, deps.clock())
+    row.source = "websocket"  # for the audit trail only: deduplication ignores where it came from
+    return await store_event(deps.engine, row)
 
 
 def _stored(added: bool) -> WebhookReply:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,6 +16,10 @@ Part = Literal["webinar", "discussion"]
 PARTS: tuple[Part, Part] = ("webinar", "discussion")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 ASK_GRACE = timedelta(minutes=15)
+MAX_WEEKS = 520  # ten years: a longer span is a typo in a date, not a course
+MAX_BACKFILL_MINUTES = 7 * 24 * 60
+SESSION_TEXT = ("speaker", "title", "recording_url")
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 LAST_REFLECTION_DAYS = timedelta(days=7)
 
 
@@ -57,6 +64,14 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class ZoomOptions:
+    """The optional `[zoom]` table: who is staff, and when a part's report is back-filled."""
+
+    staff: tuple[str, ...] = ()
+    backfill_after_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class Week:
     """One scheduled session: its number, local date, both parts' windows and details."""
 
@@ -90,6 +105,7 @@ class Course:
     schedule: dict[Part, PartSchedule]
     policy: Policy
     weeks: tuple[Week, ...] = field(default_factory=tuple)
+    zoom: ZoomOptions = field(default_factory=ZoomOptions)
 
     def week(self, number: int) -> Week | None:
         """The week with this number, or None."""
@@ -150,24 +166,48 @@ def parse_course(raw: dict[str, Any]) -> Course:
     last = _date(course, "course.last_session", "last_session")
     if last < first:
         raise CourseError(f"course.last_session: {last} is before first_session {first}")
+    if (last - first).days > MAX_WEEKS * 7:
+        raise CourseError(f"course.last_session: {last} is more than {MAX_WEEKS} weeks after {first}")
     skip = _dates(course.get("skip", []), "course.skip")
     schedule_raw = _table(raw, "schedule")
     _check_weekday(schedule_raw, first)
     schedule: dict[Part, PartSchedule] = {p: _part(schedule_raw, p) for p in PARTS}
+    _check_parts(schedule)
     policy = _policy(raw.get("policy", {}))
+    zoom = _zoom(raw.get("zoom", {}))
     details = _sessions(raw.get("sessions", []))
     weeks = _weeks(first, last, set(skip), tz, schedule, details)
-    questions = course.get("questions_channel")
     return Course(
         name=_str(course, "course.name", "name"),
         timezone=tz,
         ta_channel=_str(course, "course.ta_channel", "ta_channel"),
-        questions_channel=str(questions) if questions else None,
+        questions_channel=_optional_str(course, "course.questions_channel", "questions_channel"),
         tas=tuple(_str_list(course.get("tas", []), "course.tas")),
         schedule=schedule,
         policy=policy,
         weeks=weeks,
+        zoom=zoom,
     )
+
+
+def _show(value: object) -> str:
+    """A value written as TOML writes it, on one short line, for an error message."""
+    text = _toml(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return repr(value)
 
 
 def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
@@ -175,7 +215,7 @@ def _table(raw: dict[str, Any], key: str) -> dict[str, Any]:
     if value is None:
         raise CourseError(f"{key}: missing table [{key}]")
     if not isinstance(value, dict):
-        raise CourseError(f"{key}: must be a table")
+        raise CourseError(f"{key}: {_show(value)} is not a table")
     return value
 
 
@@ -184,13 +224,23 @@ def _str(table: dict[str, Any], label: str, key: str) -> str:
     if value is None:
         raise CourseError(f"{label}: missing")
     if not isinstance(value, str) or not value.strip():
-        raise CourseError(f"{label}: {value!r} is not a non-empty string")
+        raise CourseError(f"{label}: {_show(value)} is not a non-empty string")
     return value.strip()
 
 
+def _optional_str(table: dict[str, Any], label: str, key: str) -> str | None:
+    value = table.get(key)
+    if value is None or value == "":
+        return None
+    return _str(table, label, key)
+
+
 def _str_list(value: object, label: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CourseError(f"{label}: must be a list of strings")
+    if not isinstance(value, list):
+        raise CourseError(f"{label}: {_show(value)} is not a list of strings")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise CourseError(f"{label}[{i}]: {_show(item)} is not a non-empty string")
     return [v.strip() for v in value]
 
 
@@ -198,8 +248,8 @@ def _timezone(course: dict[str, Any]) -> ZoneInfo:
     name = _str(course, "course.timezone", "timezone")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CourseError(f'course.timezone: "{name}" is not a known time zone') from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise CourseError(f"course.timezone: {_show(name)} is not a known time zone") from None
 
 
 def _date(table: dict[str, Any], label: str, key: str) -> date:
@@ -210,7 +260,7 @@ def _date(table: dict[str, Any], label: str, key: str) -> date:
 
 def _one_date(value: object, label: str) -> date:
     if isinstance(value, datetime):
-        raise CourseError(f"{label}: {value} must be a date, not a date and time")
+        raise CourseError(f"{label}: {value.isoformat()} must be a date, not a date and time")
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -218,34 +268,33 @@ def _one_date(value: object, label: str) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise CourseError(f'{label}: "{value}" is not a date (YYYY-MM-DD)')
+    raise CourseError(f"{label}: {_show(value)} is not a date (YYYY-MM-DD)")
 
 
 def _dates(value: object, label: str) -> list[date]:
     if not isinstance(value, list):
-        raise CourseError(f"{label}: must be a list of dates")
+        raise CourseError(f"{label}: {_show(value)} is not a list of dates")
     return [_one_date(v, f"{label}[{i}]") for i, v in enumerate(value)]
 
 
 def _time(value: object, label: str) -> time:
     if isinstance(value, time):
-        return value
+        return value.replace(second=0, microsecond=0)
     if isinstance(value, str):
-        try:
-            hh, mm = value.strip().split(":")
-            return time(int(hh), int(mm))
-        except ValueError:
-            pass
-    raise CourseError(f'{label}: "{value}" is not a time (HH:MM)')
+        hh, _, mm = value.strip().partition(":")
+        if len(hh) in (1, 2) and len(mm) == 2 and (hh + mm).isascii() and (hh + mm).isdigit():
+            if int(hh) < 24 and int(mm) < 60:
+                return time(int(hh), int(mm))
+    raise CourseError(f"{label}: {_show(value)} is not a time (HH:MM)")
 
 
 def _check_weekday(schedule: dict[str, Any], first: date) -> None:
     weekday = schedule.get("weekday")
     if weekday is None:
         return
-    name = str(weekday).strip().lower()
+    name = weekday.strip().lower() if isinstance(weekday, str) else ""
     if name not in WEEKDAYS:
-        raise CourseError(f'schedule.weekday: "{weekday}" is not a weekday')
+        raise CourseError(f"schedule.weekday: {_show(weekday)} is not a weekday")
     if WEEKDAYS.index(name) != first.weekday():
         actual = WEEKDAYS[first.weekday()].title()
         raise CourseError(f"schedule.weekday: {weekday} but first_session {first} is a {actual}")
@@ -254,8 +303,10 @@ def _check_weekday(schedule: dict[str, Any], first: date) -> None:
 def _part(schedule: dict[str, Any], part: Part) -> PartSchedule:
     label = f"schedule.{part}"
     table = schedule.get(part)
-    if not isinstance(table, dict):
+    if table is None:
         raise CourseError(f"{label}: missing (start, end, zoom_id)")
+    if not isinstance(table, dict):
+        raise CourseError(f"{label}: {_show(table)} is not a table (start, end, zoom_id)")
     for key in ("start", "end", "zoom_id"):
         if key not in table:
             raise CourseError(f"{label}.{key}: missing")
@@ -263,39 +314,100 @@ def _part(schedule: dict[str, Any], part: Part) -> PartSchedule:
     end = _time(table["end"], f"{label}.end")
     if end <= start:
         raise CourseError(f"{label}.end: {end:%H:%M} is not after start {start:%H:%M}")
-    zoom_id = str(table["zoom_id"]).replace(" ", "").strip()
-    if not zoom_id:
-        raise CourseError(f"{label}.zoom_id: empty")
-    return PartSchedule(start=start, end=end, zoom_id=zoom_id)
+    return PartSchedule(start=start, end=end, zoom_id=_zoom_id(table["zoom_id"], f"{label}.zoom_id"))
+
+
+def _zoom_id(value: object, label: str) -> str:
+    """A meeting or webinar number, written as digits (spaces allowed) or an integer."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    digits = value.replace(" ", "") if isinstance(value, str) else ""
+    if not (digits.isascii() and digits.isdigit()):
+        raise CourseError(f"{label}: {_show(value)} is not a Zoom meeting or webinar id (digits)")
+    return digits
+
+
+def _check_parts(schedule: dict[Part, PartSchedule]) -> None:
+    """Two different Zoom ids, and the discussion after the webinar, or presence is ambiguous."""
+    webinar, discussion = schedule["webinar"], schedule["discussion"]
+    if webinar.zoom_id == discussion.zoom_id:
+        raise CourseError(
+            f"schedule.discussion.zoom_id: {discussion.zoom_id} is also the webinar's id; "
+            "each part needs its own"
+        )
+    if discussion.start < webinar.end:
+        raise CourseError(
+            f"schedule.discussion.start: {discussion.start:%H:%M} is before the webinar ends "
+            f"({webinar.end:%H:%M}); the parts must not overlap"
+        )
 
 
 def _policy(raw: object) -> Policy:
     if not isinstance(raw, dict):
-        raise CourseError("policy: must be a table")
+        raise CourseError(f"policy: {_show(raw)} is not a table")
+    _no_unknown_keys(raw, "policy", Policy.__dataclass_fields__)
     default = Policy()
     presence = raw.get("min_presence", default.min_presence)
-    if not isinstance(presence, int | float) or not 0 <= presence <= 1:
-        raise CourseError(f"policy.min_presence: {presence!r} is not a fraction between 0 and 1")
-    ints = {}
-    for key in ("min_questions", "max_absences"):
-        value = raw.get(key, getattr(default, key))
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise CourseError(f"policy.{key}: {value!r} is not a whole number ≥ 0")
-        ints[key] = value
+    if not _is_number(presence) or not 0 <= presence <= 1:
+        raise CourseError(f"policy.min_presence: {_show(presence)} is not a fraction between 0 and 1")
     sentences = raw.get("reflection_sentences", list(default.reflection_sentences))
     if (
         not isinstance(sentences, list)
         or len(sentences) != 2
-        or not all(isinstance(s, int) and s >= 1 for s in sentences)
+        or not all(_is_whole(s) and s >= 1 for s in sentences)
         or sentences[0] > sentences[1]
     ):
-        raise CourseError(f"policy.reflection_sentences: {sentences!r} is not [min, max]")
+        raise CourseError(
+            f"policy.reflection_sentences: {_show(sentences)} is not [min, max] "
+            "(whole numbers, 1 ≤ min ≤ max)"
+        )
     return Policy(
         min_presence=float(presence),
-        min_questions=ints["min_questions"],
-        max_absences=ints["max_absences"],
+        min_questions=_whole(raw, "policy.min_questions", "min_questions", default.min_questions),
+        max_absences=_whole(raw, "policy.max_absences", "max_absences", default.max_absences),
         reflection_sentences=(sentences[0], sentences[1]),
     )
+
+
+def _zoom(raw: object) -> ZoomOptions:
+    if not isinstance(raw, dict):
+        raise CourseError(f"zoom: {_show(raw)} is not a table")
+    _no_unknown_keys(raw, "zoom", ZoomOptions.__dataclass_fields__)
+    default = ZoomOptions()
+    after = _whole(
+        raw, "zoom.backfill_after_minutes", "backfill_after_minutes", default.backfill_after_minutes
+    )
+    if after > MAX_BACKFILL_MINUTES:
+        raise CourseError(
+            f"zoom.backfill_after_minutes: {after} is more than a week ({MAX_BACKFILL_MINUTES})"
+        )
+    return ZoomOptions(
+        staff=tuple(_str_list(raw.get("staff", []), "zoom.staff")), backfill_after_minutes=after
+    )
+
+
+def _is_number(value: object) -> bool:
+    """An int or float: TOML's `true` is a bool, which Python would otherwise take for 1."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _whole(table: dict[str, Any], label: str, key: str, default: int) -> int:
+    value = table.get(key, default)
+    if not _is_whole(value) or value < 0:
+        raise CourseError(f"{label}: {_show(value)} is not a whole number ≥ 0")
+    return int(value)
+
+
+def _no_unknown_keys(table: dict[str, Any], label: str, known: Iterable[str]) -> None:
+    """A misspelt key would otherwise fall back to its default without a word."""
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        name = unknown[0] if BARE_KEY.fullmatch(unknown[0]) else _show(unknown[0])
+        raise CourseError(f"{label}.{name}: unknown key (expected one of {', '.join(sorted(known))})")
 
 
 def _sessions(raw: object) -> dict[int, dict[str, Any]]:
@@ -304,10 +416,15 @@ def _sessions(raw: object) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise CourseError(f"sessions[{i}]: must be a table")
+            raise CourseError(f"sessions[{i}]: {_show(item)} is not a table")
         week = item.get("week")
-        if not isinstance(week, int) or week < 1:
-            raise CourseError(f"sessions[{i}].week: {week!r} is not a week number")
+        if not isinstance(week, int) or isinstance(week, bool) or week < 1:
+            raise CourseError(f"sessions[{i}].week: {_show(week)} is not a week number")
+        if week in out:
+            raise CourseError(f"sessions[{i}].week: week {week} is already described above")
+        for key in SESSION_TEXT:
+            if key in item and not isinstance(item[key], str):
+                raise CourseError(f"sessions[{i}].{key}: {_show(item[key])} is not a string")
         out[week] = item
     return out
 
@@ -320,12 +437,8 @@ def _weeks(
     schedule: dict[Part, PartSchedule],
     details: dict[int, dict[str, Any]],
 ) -> tuple[Week, ...]:
-    dates = []
-    day = first
-    while day <= last:
-        if day not in skip:
-            dates.append(day)
-        day += timedelta(days=7)
+    count = (last - first).days // 7 + 1  # never steps past `last`, so never past date.max
+    dates = [d for d in (first + timedelta(weeks=i) for i in range(count)) if d not in skip]
     weeks = []
     for number, day in enumerate(dates, start=1):
         extra = details.get(number, {})
@@ -340,6 +453,10 @@ def _weeks(
                 title=str(extra.get("title", "")),
                 recording_url=str(extra["recording_url"]) if extra.get("recording_url") else None,
             )
+        )
+    if not weeks:
+        raise CourseError(
+            f"course.skip: skips every session from {first} to {last}; the calendar has no weeks"
         )
     unknown = sorted(set(details) - {w.number for w in weeks})
     if unknown:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,20 @@ def insert_ignoring_duplicates(
     """`INSERT … ON CONFLICT (key) DO NOTHING` in the session's dialect (both databases have it)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+def insert_new_rows(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert many rows, skipping duplicates of `key`; the keys that were new.
+
+    The one bulk insert: with no rows it runs nothing, because an empty executemany runs the
+    INSERT once with every column at its default (a row of NULLs, or an IntegrityError).
+    """
+    if not rows:
+        return set()
+    stmt = insert_ignoring_duplicates(session, table, key=key).returning(table.c[key])
+    return {new for (new,) in session.connection().execute(stmt, list(rows))}
 
 
 def changed_one_row(session: Session, stmt: Executable) -> bool:

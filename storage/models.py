@@ -79,7 +79,7 @@ class ZoomEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(max_length=64, unique=True)
-    source: str = Field(default="webhook", max_length=16)  # webhook | report | csv
+    source: str = Field(default="webhook", max_length=16)  # webhook | websocket | report | csv
     event: str = Field(max_length=80)
     event_ts: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     zoom_id: str = Field(default="", max_length=32, index=True)
@@ -211,3 +211,25 @@ class TaAction(SQLModel, table=True):
     action: str = Field(max_length=40)
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ZoomBackfill(SQLModel, table=True):
+    """One part's automatic back-fill from Zoom's participant report: claimed, then done or failed.
+
+    Claimed like an outbox message (unique key, then a lease), so it runs once across processes.
+    """
+
+    __tablename__ = "zoom_backfills"
+    __table_args__ = (UniqueConstraint("week", "part", name="uq_zoom_backfill_week_part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: int
+    part: str = Field(max_length=16)
+    status: str = Field(default="claimed", max_length=16)  # claimed | done | failed
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    visits: int = 0
+    added: int = 0
+    error: str | None = Field(default=None, max_length=500)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -3,9 +3,10 @@
 Minutes are derived at read time from every stored row (webhook, report and CSV alike), so a
 redelivered event, a back-fill merged twice or a TA's later match never double counts:
 each participant's visits are paired by the payload's own times, then unioned per student and
-clipped to the part's scheduled window. A join with no leave ends at its instance's
-`*.ended` time, else at the part's scheduled end (or now, while the part is still running);
-a leave with no join started at its instance's `*.started` time, else at the scheduled start.
+clipped to the part's scheduled window and to `now`, so a leave, join or end time in the future
+is credited only as the clock reaches it (`now` is passed in, never read here). A join with no
+leave ends at its instance's `*.ended` time, else at the part's scheduled end; a leave with no
+join started at its instance's `*.started` time, else at the scheduled start.
 """
 
 from __future__ import annotations
@@ -79,6 +80,26 @@ def normalize_link(kind: str, value: str) -> str:
     return value.strip()
 
 
+@dataclass(frozen=True)
+class Staff:
+    """`[zoom] staff`: hosts, panelists and speakers, by email (any case) or display name."""
+
+    emails: frozenset[str]
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, entries: Iterable[str]) -> Staff:
+        """Each entry is tried as an email and as a display name, so either may be written."""
+        listed = [e for e in entries if e.strip()]
+        return cls(frozenset(e.strip().lower() for e in listed), frozenset(normalize_name(e) for e in listed))
+
+    def __contains__(self, who: Identity) -> bool:
+        email = who.email.strip().lower()
+        return bool(email and email in self.emails) or bool(
+            who.name and normalize_name(who.name) in self.names
+        )
+
+
 class Matcher:
     """Identity → student in spec order: email, linked registrant/Zoom user id, unique name."""
 
@@ -127,10 +148,16 @@ def compute_presence(*, session: Session, course: Course, now: datetime) -> Pres
 def presence_from_marks(
     marks: Iterable[Mark], *, course: Course, now: datetime, match: Callable[[Identity], int | None]
 ) -> PresenceTable:
-    """The pure core of compute_presence: same marks in any order, with any duplicates, same table."""
+    """The pure core of compute_presence: same marks in any order, with any duplicates, same table.
+
+    Visits of `[zoom] staff` are dropped before matching, whatever their source.
+    """
     visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
     labels: dict[str, Identity] = {}
-    for part, who, spans in _participant_spans(list(marks), course, now):
+    staff = Staff.of(course.zoom.staff)
+    for part, who, spans in _participant_spans(list(marks), course):
+        if who in staff:
+            continue  # never counted, never listed as unmatched
         sid = match(who)
         owner = f"s:{sid}" if sid is not None else who.group
         visits[(owner, part)].extend(spans)
@@ -140,7 +167,8 @@ def presence_from_marks(
     table = PresenceTable()
     for (owner, part), spans in visits.items():
         for week in _weeks_touched(spans, course, weeks_by_date):
-            minutes = union_minutes(spans, *_utc_window(week, part))
+            start, end = _utc_window(week, part)
+            minutes = union_minutes(spans, start, min(end, now))  # never ahead of the clock
             if minutes <= 0:
                 continue
             if owner.startswith("s:"):
@@ -167,9 +195,7 @@ def _weeks_touched(spans: list[Span], course: Course, by_date: dict[date, Week])
     return sorted((by_date[d] for d in days if d in by_date), key=lambda w: w.number)
 
 
-def _participant_spans(
-    marks: list[Mark], course: Course, now: datetime
-) -> list[tuple[Part, Identity, list[Span]]]:
+def _participant_spans(marks: list[Mark], course: Course) -> list[tuple[Part, Identity, list[Span]]]:
     """Visits per participant of each Zoom instance, with the part they belong to."""
     zoom_of_instance = {m.instance_uuid: m.zoom_id for m in marks if m.zoom_id and m.instance_uuid}
     instances: dict[tuple[str, str], list[Mark]] = defaultdict(list)
@@ -181,13 +207,11 @@ def _participant_spans(
         part = course.part_for_zoom_id(zoom_id)
         if part is None:
             continue  # an unknown Zoom id: kept, counted nowhere
-        out.extend(_instance_spans(group, part, course, now))
+        out.extend(_instance_spans(group, part, course))
     return out
 
 
-def _instance_spans(
-    group: list[Mark], part: Part, course: Course, now: datetime
-) -> list[tuple[Part, Identity, list[Span]]]:
+def _instance_spans(group: list[Mark], part: Part, course: Course) -> list[tuple[Part, Identity, list[Span]]]:
     starts = [m.at for m in group if m.kind == "start"]
     ends = [m.at for m in group if m.kind == "end"]
     started = min(starts) if starts else None
@@ -203,7 +227,7 @@ def _instance_spans(
 
     def closed_at(join: datetime) -> datetime | None:
         week = scheduled(join)
-        return ended or (min(now, _utc_window(week, part)[1]) if week else None)
+        return ended or (_utc_window(week, part)[1] if week else None)
 
     people: dict[str, list[Mark]] = defaultdict(list)
     for m in group:

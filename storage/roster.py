@@ -72,6 +72,8 @@ def parse_roster(text: str) -> list[RosterRow]:
             rows.append(row)
     if problems:
         raise RosterError(problems)
+    if not rows:
+        raise RosterError(["the file lists no students, only a header; nothing imported (it would drop all)"])
     return rows
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage.backfills import BackfillState, for_week
 from storage.course import Course, Week
 from storage.db import changed_one_row, insert_ignoring_duplicates
 from storage.models import TallyMessage
@@ -51,13 +52,16 @@ class WeekSummary:
     discussion_present: int = 0
     excused: int = 0
     unmatched: list[UnmatchedPresence] = field(default_factory=list)
+    backfills: list[BackfillState] = field(default_factory=list)
 
 
 def summarize_week(*, session: Session, course: Course, now: datetime, week: int, final: bool) -> WeekSummary:
     """The tally of `week` at `now`; final once the discussion ended (or a TA finalised it)."""
     record = class_record(session=session, course=course, now=now)
     wk = course.weeks[week - 1]
-    return summary_from_record(record, wk, now, final=final or course.ended(wk, now))
+    summary = summary_from_record(record, wk, now, final=final or course.ended(wk, now))
+    summary.backfills = for_week(session=session, week=week)
+    return summary
 
 
 def summary_from_record(record: ClassRecord, wk: Week, now: datetime, *, final: bool) -> WeekSummary:

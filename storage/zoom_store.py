@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from storage.db import insert_ignoring_duplicates
+from storage.db import insert_new_rows
 from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
 
@@ -52,8 +52,7 @@ def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
     """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
     unique = {row.dedup_key: row for row in reversed(rows)}
     values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
-    stmt = insert_ignoring_duplicates(session, _TABLE, key="dedup_key")
-    new = {key for (key,) in session.connection().execute(stmt.returning(_TABLE.c.dedup_key), values)}
+    new = insert_new_rows(session, _TABLE, values, key="dedup_key")
     first: list[bool] = []
     for row in rows:
         first.append(row.dedup_key in new)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.app import LISTENER_THREADS, build_slack_app, make_web_client
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
-from bot.web import create_app
+from bot.web import Connections, connections, create_app
 from handlers.tally import drain as drain_tally
 from storage.course import Course
 from storage.db import make_engine, upgrade
@@ -196,18 +196,24 @@ def course(runtime: Runtime) -> Course:
 
 @dataclass
 class Live:
-    """A running app: its URL, an HTTP client, the runtime, the clock and the fake Slack."""
+    """A running app: its URL, an HTTP client, the runtime, the clock, the fake Slack, and how
+    Slack reaches the app (`http`: signed requests to /slack/events; `socket`: Socket Mode)."""
 
     url: str
     http: httpx.Client
     runtime: Runtime
     clock: FrozenClock
     slack: FakeSlack
+    transport: str = "http"
 
     @property
     def response_url(self) -> str:
         """A response_url on the fake Slack."""
         return self.slack.url + "/response/cmd"
+
+
+TRANSPORTS = ("http", "socket")
+SOCKET_PING = 0.5  # seconds: a dropped Socket Mode connection is noticed within a few of these
 
 
 @pytest.fixture
@@ -217,12 +223,32 @@ def slack_timeout() -> int:
 
 
 @pytest.fixture
-def live(runtime: Runtime, clock: FrozenClock, fake_slack: FakeSlack, slack_timeout: int) -> Iterator[Live]:
-    """The real ASGI app under uvicorn, talking to the fake Slack through a real WebClient."""
+def live(
+    request: pytest.FixtureRequest,
+    runtime: Runtime,
+    clock: FrozenClock,
+    fake_slack: FakeSlack,
+    slack_timeout: int,
+) -> Iterator[Live]:
+    """The real ASGI app under uvicorn, talking to the fake Slack through a real WebClient.
+
+    Over HTTP by default; a test parametrized with `pytest.mark.parametrize("live", TRANSPORTS,
+    indirect=True)` runs over Socket Mode too (an app-level token and no signing secret).
+    """
+    transport = getattr(request, "param", "http")
+    if transport == "socket":
+        update = {"slack_app_token": "xapp-1-A0APP-test", "slack_signing_secret": None}
+        runtime.settings = runtime.settings.model_copy(update=update)
     client = make_web_client(runtime.settings, timeout=slack_timeout)
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS)
     slack_app = build_slack_app(runtime.settings, runtime.deps, client, listeners)
-    app = create_app(runtime, slack_app=slack_app)
+
+    def sockets(rt: Runtime, app: object) -> Connections:
+        return connections(rt, slack_app, slack_ping=SOCKET_PING)
+
+    app = create_app(runtime, slack_app=slack_app, sockets=sockets)
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=10) as http:
-        yield Live(server.url, http, runtime, clock, fake_slack)
+        if transport == "socket":
+            fake_slack.socket.wait_connected()
+        yield Live(server.url, http, runtime, clock, fake_slack, transport)
     listeners.shutdown(wait=True)  # post-ack work (and the tally updates it starts) ends in this test

@@ -179,3 +179,57 @@ def test_any_permutation_with_duplicates_gives_the_same_minutes(
 def test_minutes_never_exceed_the_window(now: datetime) -> None:
     marks = [mark("join", t(12, 0)), mark("leave", t(16, 0)), mark("join", t(13, 0), key="k2")]
     assert minutes(marks, now) == {(1, 1, "webinar"): 60.0}
+
+
+# --- the clock: minutes never run ahead of `now` --------------------------------------------
+
+FAR = datetime(9998, 12, 31, 23, 59, tzinfo=WEEK1.webinar.start.tzinfo)
+
+
+def test_a_leave_time_in_the_future_is_credited_only_up_to_now() -> None:
+    marks = [mark("join", t(13, 30)), mark("leave", t(14, 30))]
+    assert minutes(marks, now=t(13, 45)) == {(1, 1, "webinar"): 15.0}
+    absurd = [mark("join", t(13, 30)), mark("leave", FAR)]
+    assert minutes(absurd, now=t(13, 45)) == {(1, 1, "webinar"): 15.0}
+    assert minutes(absurd) == {(1, 1, "webinar"): 60.0}  # after the week: clipped by the schedule
+
+
+def test_a_join_or_end_in_the_future_counts_nothing_yet() -> None:
+    assert minutes([mark("join", t(14, 0)), mark("leave", t(14, 10))], now=t(13, 45)) == {}
+    ended_early = [mark("join", t(13, 30)), mark("end", t(14, 30))]
+    assert minutes(ended_early, now=t(13, 40)) == {(1, 1, "webinar"): 10.0}
+    started_early = [mark("start", t(13, 30)), mark("leave", FAR)]
+    assert minutes(started_early, now=t(13, 40)) == {(1, 1, "webinar"): 10.0}
+    assert minutes(ended_early, now=t(13, 0)) == {}
+
+
+def elapsed(part: Part, week: int, now: datetime) -> float:
+    """Scheduled minutes of the part that have passed by `now`."""
+    window = COURSE.weeks[week - 1].window(part)
+    return max(0.0, (min(now, window.end) - window.start).total_seconds() / 60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    people=st.lists(person_st, min_size=1, max_size=5),
+    lifecycle=st.tuples(st.booleans(), st.booleans()),
+    future=st.lists(st.tuples(st.sampled_from(["join", "leave", "end"]), st.sampled_from(["W", "D"]))),
+    now_offset=st.integers(min_value=-60, max_value=200),
+)
+def test_minutes_never_run_ahead_of_the_clock(
+    people: list[tuple[str, list[tuple[int, int | None]], str]],
+    lifecycle: tuple[bool, bool],
+    future: list[tuple[str, str]],
+    now_offset: int,
+) -> None:
+    """Any stream, with absurd far-future joins, leaves and ends mixed in, at any `now`."""
+    marks = stream(people, lifecycle)
+    for i, (kind, uuid) in enumerate(future):
+        zoom_id = WEBINAR_ID if uuid == "W" else DISCUSSION_ID
+        marks.append(mark(kind, FAR, key=f"p{i % 5}v0", zoom_id=zoom_id, uuid=uuid))
+    now = WEEK1.webinar.start + timedelta(minutes=now_offset)
+    table = presence_from_marks(marks, course=COURSE, now=now, match=match)
+    for (_sid, week, part), value in table.minutes.items():
+        assert value <= elapsed(part, week, now)
+    for u in table.unmatched:
+        assert u.minutes <= elapsed(u.part, u.week, now)

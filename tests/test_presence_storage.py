@@ -254,3 +254,21 @@ def test_time_in_a_breakout_room_counts(engine: Engine) -> None:
             person["leave_time"] = person.pop("join_time")
         assert deliver(engine, raw(body)).status == 200
     assert minutes(engine) == {(ada.id, 1, "discussion"): 30.0}
+
+
+def test_a_leave_time_in_year_9998_is_credited_only_up_to_now(engine: Engine) -> None:
+    """Zoom's own leave_time, however absurd, is stored as sent and counted only as time passes."""
+    far = datetime(9998, 1, 1, tzinfo=UTC)
+    rows = [
+        w("participant_joined", 13, 30, user_id="1", name="Ada", email="ada@example.edu"),
+        webhook(visit("webinar", "participant_left", WEBINAR_ID, "W1", far, user_id="1", name="Ada")),
+    ]
+    with session_scope(engine) as session:
+        ada = add_student(session, "Ada", "ada@example.edu")
+        insert_events(session=session, rows=rows)
+    with session_scope(engine) as session:
+        during = compute_presence(session=session, course=COURSE, now=local(2021, 9, 23, 13, 40)).minutes
+        before = compute_presence(session=session, course=COURSE, now=local(2021, 9, 23, 13, 0)).minutes
+    assert during == {(ada.id, 1, "webinar"): 10.0}
+    assert before == {}
+    assert minutes(engine) == {(ada.id, 1, "webinar"): 60.0}

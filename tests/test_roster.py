@@ -61,6 +61,7 @@ def test_reimport_updates_by_email_and_drops_missing(engine: Engine) -> None:
     [
         ("name,mail\nAda,ada@example.edu\n", "no email column"),
         ("", "the file is empty"),
+        ("name,email\n\n", "the file lists no students, only a header; nothing imported"),
         ("name,email\nAda,not-an-email\n", "line 2: 'not-an-email' is not an email address"),
         ("name,email\nAda,ada@example.edu\n,bob@example.edu\n", "line 3: name is empty"),
         ("name,email\nA,a@example.edu\nB,A@example.edu\n", "line 3: a@example.edu already appears on line 2"),

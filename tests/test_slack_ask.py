@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from storage.db import session_scope
 from storage.models import Question
+from tests.conftest import TRANSPORTS
 from tests.factories import add_student, local
 from tests.send import signed, slash
 from tests.signing import SLACK_SECRET, slack_headers, slash_body
@@ -40,6 +41,7 @@ def reply(live: Any, count: int = 1) -> str:
     return str(live.slack.wait_for("response_url", count)[count - 1].body["text"])
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_ask_stores_replies_posts_and_counts(students: Any) -> None:
     live = students
     first = slash(live, "/ask", "How do you *version* data? <!channel>", "U0ADA", trigger_id="t1")
@@ -58,6 +60,7 @@ def test_ask_stores_replies_posts_and_counts(students: Any) -> None:
     assert "*Question from Ada Lovelace* (week 1)" in post["text"]
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_same_delivery_twice_is_stored_once(students: Any) -> None:
     live = students
     body = slash_body("/ask", "Once only?", user_id="U0ADA", response_url=live.response_url, trigger_id="tX")
@@ -98,6 +101,7 @@ def test_off_roster_dropped_and_tas_are_told_and_nothing_stored(students: Any) -
 REFUSED = {"": "Type your question", "   \n\t": "Type your question", "x" * 1001: "1,001 characters"}
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_blank_over_long_and_nul_are_refused_at_once(students: Any) -> None:
     live = students
     for text, expected in {**REFUSED, "a\x00b": "NUL character"}.items():

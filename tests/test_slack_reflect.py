@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from storage.db import session_scope
 from storage.models import Reflection
+from tests.conftest import TRANSPORTS
 from tests.factories import add_student, local
 from tests.send import action, slash, submit_view
 
@@ -40,6 +41,7 @@ def form(text: str) -> dict[str, Any]:
     return {"reflection": {"text": {"type": "plain_text_input", "value": text}}}
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_inline_reflection_is_stored_then_replaced_before_due(students: Any) -> None:
     live = students
     assert slash(live, "/reflect", TWO, "U0ADA").text == ""
@@ -106,6 +108,7 @@ def test_modal_for_someone_off_roster_says_so(students: Any) -> None:
     assert "couldn't find you" in json.dumps(update["view"]) and "submit" not in update["view"]
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_modal_submission_validates_in_the_modal_then_confirms_by_dm(students: Any) -> None:
     live = students
     meta = json.dumps({"week": 1})
@@ -148,6 +151,7 @@ def test_late_submission_is_marked_late_but_on_time_text_is_kept(students: Any) 
     assert reflections(live)[2].text == TWO and not reflections(live)[2].late
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_prompt_button_opens_the_form_for_its_week(students: Any) -> None:
     live = students
     live.clock.set(local(2021, 10, 1, 9, 0))

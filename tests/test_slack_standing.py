@@ -15,6 +15,7 @@ from storage.course import parse_course
 from storage.db import session_scope
 from storage.models import Excuse, Question, Reflection, Student
 from storage.records import StudentRecord, WeekRecord
+from tests.conftest import TRANSPORTS
 from tests.factories import COURSE_TOML, add_student, local
 from tests.send import event, slash
 
@@ -43,6 +44,7 @@ def valid(blocks: list[dict[str, Any]]) -> None:
         parsed.validate_json()
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_standing_is_ephemeral_and_shows_each_ended_week(students: Any) -> None:
     live = students
     assert slash(live, "/standing", "", "U0ADA").text == ""
@@ -78,6 +80,7 @@ def home_opened(live: Any, user: str, tab: str = "home", **headers: str) -> Any:
     return event(live, inner, **headers)
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_home_tab_shows_the_same_record(students: Any) -> None:
     live = students
     assert home_opened(live, "U0ADA").status_code == 200
@@ -98,6 +101,7 @@ def test_home_without_a_record_explains(students: Any) -> None:
         assert expected in json.dumps(view) and "nothing was saved" not in json.dumps(view)
 
 
+@pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 def test_messages_tab_and_slack_retries_do_nothing(students: Any) -> None:
     live = students
     assert home_opened(live, "U0ADA", tab="messages").status_code == 200

@@ -27,7 +27,7 @@ def test_starts_without_credentials(
     assert "Zoom webhooks are not configured: set ZOOM_WEBHOOK_SECRET_TOKEN" in caplog.text
     assert "Zoom back-fill is not configured: set ZOOM_ACCOUNT_ID" in caplog.text
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
-        assert http.get("/healthz").json() == {"ok": True}
+        assert http.get("/healthz").json() == {"ok": True, "slack": "off", "zoom": "off"}
         slack = http.post("/slack/events", content=b"x")
         assert slack.status_code == 503 and "SLACK_SIGNING_SECRET" in slack.json()["error"]
         zoom = http.post("/zoom/webhook", content=b"{}")
@@ -39,7 +39,7 @@ def test_healthz_503_when_database_is_gone(tmp_path: Path, course_file: Path) ->
     app = create_app(build_runtime(settings))
     with LiveServer(app) as server, httpx.Client(base_url=server.url) as http:
         response = http.get("/healthz")
-    assert response.status_code == 503 and response.json() == {"ok": False}
+    assert response.status_code == 503 and response.json()["ok"] is False
 
 
 def test_body_over_a_megabyte_is_refused(live) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +75,7 @@ def test_healthz_503_on_a_read_only_sqlite_file(tmp_path: Path, course_file: Pat
     assert _healthz(writable).status_code == 200
     read_only = Settings(database_url=f"sqlite:///file:{path}?mode=ro&uri=true", course_file=course_file)
     response = _healthz(read_only)
-    assert response.status_code == 503 and response.json() == {"ok": False}
+    assert response.status_code == 503 and response.json()["ok"] is False
 
 
 @pytest.mark.postgres
@@ -84,4 +84,4 @@ def test_healthz_503_on_a_read_only_postgres_session(pg_url: str, course_file: P
     assert _healthz(Settings(database_url=pg_url, course_file=course_file)).status_code == 200
     read_only = f"{pg_url}%20-cdefault_transaction_read_only%3Don"
     response = _healthz(Settings(database_url=read_only, course_file=course_file))
-    assert response.status_code == 503 and response.json() == {"ok": False}
+    assert response.status_code == 503 and response.json()["ok"] is False

@@ -6,15 +6,18 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import select
 from typer.testing import CliRunner, Result
 from zoomus import ZoomClient
 
 from bot.cli import app as cli
 from bot.runtime import Runtime
-from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid
+from handlers.zoom_api import ZoomApi, ZoomApiError, encode_uuid, scopes_for
 from handlers.zoom_events import event_row
 from storage.db import session_scope
-from storage.zoom_store import insert_events
+from storage.models import ZoomEvent
+from storage.zoom_store import insert_events, insert_new
 from tests.factories import add_student, local
 from tests.fakes.zoom_api import FakeZoom
 from tests.zoom_payloads import DISCUSSION_ID, WEBINAR_ID, raw, sample, visit, zulu
@@ -181,3 +184,75 @@ def test_uuid_encoding() -> None:
     assert encode_uuid("/abc==") == "%252Fabc%253D%253D"
     assert encode_uuid("a//b") == "a%252F%252Fb"
     assert encode_uuid("Bznyg8KZTdCVbQxvS/oZ7w==") == "Bznyg8KZTdCVbQxvS%2FoZ7w%3D%3D"
+
+
+def test_an_empty_report_is_a_normal_answer(runtime: Runtime, fake_zoom: FakeZoom, invoke) -> None:  # type: ignore[no-untyped-def]
+    """Zoom answers an instance nobody attended with no rows: nothing stored, and the CLI says so."""
+    serve_week1(fake_zoom)
+    fake_zoom.set_report(WEBINAR_PATH, "participants", [])
+    fake_zoom.set_report(MEETING_PATH, "participants", [])
+    result = invoke("zoom", "backfill", "--week", "1")
+    assert result.exit_code == 0, result.output
+    assert "week 1 webinar (81234567890): 1 instance, 0 visits read, 0 new" in result.stdout
+    assert "Zoom's report lists no participants" in result.stdout
+    assert "Traceback" not in result.output
+    with session_scope(runtime.engine) as session:
+        assert session.exec(select(ZoomEvent)).all() == []
+
+
+def test_insert_of_no_rows_writes_nothing(engine: Engine) -> None:
+    """An empty executemany would run the INSERT once with defaults: every bulk write skips it."""
+    with session_scope(engine) as session:
+        assert insert_new(session=session, rows=[]) == []
+        assert insert_events(session=session, rows=[]) == 0
+    with session_scope(engine) as session:
+        assert session.exec(select(ZoomEvent)).all() == []
+
+
+def test_a_missing_report_scope_is_named(runtime: Runtime, fake_zoom: FakeZoom, invoke) -> None:  # type: ignore[no-untyped-def]
+    serve_week1(fake_zoom)
+    fake_zoom.withhold_scope("report:read:list_webinar_participants:admin")
+    result = invoke("zoom", "backfill", "--week", "1")
+    assert result.exit_code == 1
+    assert (
+        "week 1 webinar: Zoom refused /report/webinars/%252FW1%252F%252Fabc%252Bdef%253D%253D/participants: "
+        "missing scope report:read:list_webinar_participants:admin (classic name report:read:admin)"
+    ) in result.stderr
+    assert "week 1 discussion (81234567891): 1 instance, 1 visits read, 1 new" in result.stdout
+    assert len(fake_zoom.calls_to(WEBINAR_PATH)) == 1  # a scope is not a stale token: no refresh, no retry
+
+
+def test_a_missing_instances_scope_is_named_not_taken_for_a_meeting(
+    runtime: Runtime, fake_zoom: FakeZoom, invoke
+) -> None:  # type: ignore[no-untyped-def]
+    serve_week1(fake_zoom)
+    fake_zoom.withhold_scope("webinar:read:list_past_instances:admin")
+    result = invoke("zoom", "backfill", "--week", "1")
+    assert result.exit_code == 1
+    assert (
+        "week 1 webinar: Zoom refused /past_webinars/81234567890/instances: missing scope " in result.stderr
+    )
+    assert "webinar:read:list_past_instances:admin (classic name webinar:read:admin)" in result.stderr
+    assert "week 1 discussion (81234567891): 1 instance" in result.stdout  # a meeting needs no webinar scope
+    fake_zoom.withhold_scope("meeting:read:list_past_instances:admin")
+    both = invoke("zoom", "backfill", "--week", "1")
+    assert (
+        "missing scope webinar:read:list_past_instances:admin (if it is a webinar) or "
+        "meeting:read:list_past_instances:admin (if it is a meeting)"
+    ) in both.stderr
+
+
+def test_scope_errors_as_zoom_words_them(fake_zoom: FakeZoom) -> None:
+    """HTTP 400 or 401, code 4711; the scopes Zoom lists are alternatives; without a list, our table's."""
+    serve_week1(fake_zoom)
+    api = zoom_api(fake_zoom, [])
+    fake_zoom.withhold_scope("meeting:read:list_past_instances:admin")
+    with pytest.raises(ZoomApiError) as raised:
+        api.get(f"/past_meetings/{DISCUSSION_ID}/instances")
+    assert raised.value.status == 400
+    assert raised.value.missing_scopes == ("meeting:read:list_past_instances:admin",)
+    assert scopes_for("/report/meetings/abc/participants") == (
+        "report:read:admin",
+        "report:read:list_meeting_participants:admin",
+    )
+    assert scopes_for("/users/me") is None

@@ -198,7 +198,7 @@ def test_bad_deliveries_change_nothing(live: Live, caplog: pytest.LogCaptureFixt
         assert response.status_code == status, name
         assert needle in response.json()["error"], name
         assert stored(live) == 0, name
-        assert live.http.get("/healthz").json() == {"ok": True}
+        assert live.http.get("/healthz").json()["ok"] is True
     assert "Zoom webhook refused (401)" in caplog.text and ZOOM_SECRET not in caplog.text
 
 

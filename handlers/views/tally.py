@@ -6,6 +6,7 @@ from typing import Any
 
 from handlers.mrkdwn import escape
 from handlers.views.common import context, header, section
+from storage.backfills import DONE, FAILED, BackfillState
 from storage.tally import Shortfall, WeekSummary
 
 SECTION_LIMIT = 3000
@@ -78,6 +79,8 @@ def _final_blocks(s: WeekSummary) -> list[dict[str, Any]]:
         blocks.append(section(":white_check_mark: Everyone attended and met the question minimum."))
     if s.unmatched:
         blocks.append(section(_unmatched(s)))
+    if s.backfills:
+        blocks.append(context(_backfilled(s.backfills)))
     if not s.zoom_data:
         blocks.append(
             context(
@@ -86,6 +89,18 @@ def _final_blocks(s: WeekSummary) -> list[dict[str, Any]]:
             )
         )
     return blocks
+
+
+def _backfilled(states: list[BackfillState]) -> str:
+    """Which parts were back-filled from Zoom's participant report and what each added."""
+    parts = []
+    for b in states:
+        if b.status == DONE:
+            parts.append(f"{b.part}: {_n(b.added, 'visit')} added ({b.visits} in Zoom's report)")
+        else:
+            state = "failed" if b.status == FAILED else "not yet, will retry"
+            parts.append(f"{b.part}: {state} ({escape((b.error or 'in progress')[:300])})")
+    return "Back-filled from Zoom's participant reports: " + "; ".join(parts) + "."
 
 
 def _names(label: str, people: list[Shortfall]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tests.fakes.http import FakeServer, QuietHandler
+from tests.fakes.slack_socket import FakeSlackSocket
 
 BOT_USER_ID = "UBOT0001"
 TEAM_NAME = "Seminar Workspace"
@@ -81,6 +82,17 @@ class FakeSlack(FakeServer):
         self._last_post: dict[str, float] = {}
         self._posts: list[float] = []
         self.changed = threading.Condition(self.lock)
+        self.socket = FakeSlackSocket()
+
+    def start(self) -> Any:
+        """Serve the Web API and the Socket Mode endpoint; returns self."""
+        self.socket.start()
+        return super().start()
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        super().stop()
+        self.socket.stop()
 
     # -- set-up -------------------------------------------------------------------------
     def reset(self) -> None:
@@ -98,6 +110,7 @@ class FakeSlack(FakeServer):
             self.workspace_per_minute = None
             self._last_post.clear()
             self._posts.clear()
+        self.socket.reset()
 
     def add_user(self, user_id: str, email: str, name: str = "", is_bot: bool = False) -> None:
         """A workspace member that users.info and users.lookupByEmail know."""
@@ -250,6 +263,13 @@ class FakeSlack(FakeServer):
             return {"ok": True, "files": body.get("files", [])}
         return {"ok": True}
 
+    def connections_open(self, authorization: str) -> dict[str, Any]:
+        """Socket Mode: a WebSocket URL for an app-level token (`xapp-`), as Slack answers."""
+        token = authorization.removeprefix("Bearer ").strip()
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type" if token else "not_authed"}
+        return {"ok": True, "url": self.socket.ticket_url()}
+
     def _find_channel(self, channel_id: str) -> dict[str, Any] | None:
         channel = self.channels.get(channel_id)
         if channel is None or (channel["is_private"] and not channel["is_member"]):
@@ -334,6 +354,10 @@ class _Handler(QuietHandler):
         if fault is not None and not fault.landed:
             fake._record(call)
             self._fail(fault)
+            return
+        if method == "apps.connections.open":
+            fake._record(call)
+            self.send_json(200, fake.connections_open(self.headers.get("Authorization", "")))
             return
         wait = fake._rate_limited(method, body)
         fake._record(call)

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
+import sys
 import time
 from dataclasses import dataclass, field
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.http import FakeServer, QuietHandler
+from tests.fakes.zoom_socket import FakeZoomSocket
+
+# The granular scope Zoom's API reference gives each endpoint the bot calls (raw paths under /v2).
+REQUIRED_SCOPES = (
+    (re.compile(r"^/v2/past_webinars/[^/]+/instances$"), "webinar:read:list_past_instances:admin"),
+    (re.compile(r"^/v2/past_meetings/[^/]+/instances$"), "meeting:read:list_past_instances:admin"),
+    (re.compile(r"^/v2/report/webinars/[^/]+/participants$"), "report:read:list_webinar_participants:admin"),
+    (re.compile(r"^/v2/report/meetings/[^/]+/participants$"), "report:read:list_meeting_participants:admin"),
+)
 
 
 @dataclass
@@ -40,10 +52,29 @@ class FakeZoom(FakeServer):
         self.faults: dict[str, list[tuple[int, dict[str, str], int]]] = {}
         self.valid_tokens: set[str] = set()
         self.delays: dict[str, float] = {}
+        self.withheld_scopes: set[str] = set()
         self.client_id = "zoom-client"
         self.client_secret = "zoom-secret"
         self.account_id = "zoom-account"
         self._tokens = itertools.count(1)
+        self.stall = 0.0  # seconds every request waits before it is answered: a Zoom that stops answering
+        self.socket = FakeZoomSocket(lambda token: token in self.valid_tokens)
+        self.httpd.handle_error = self._quiet_hangups  # type: ignore[method-assign]
+
+    def _quiet_hangups(self, request: Any, address: Any) -> None:
+        """A client that gave up on a stalled answer is expected; any other error is printed."""
+        if not isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            ThreadingHTTPServer.handle_error(self.httpd, request, address)
+
+    def start(self) -> Any:
+        """Serve the REST API, OAuth and the event WebSocket; returns self."""
+        self.socket.start()
+        return super().start()
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        super().stop()
+        self.socket.stop()
 
     def reset(self) -> None:
         """Forget routes, calls, faults and tokens."""
@@ -53,10 +84,36 @@ class FakeZoom(FakeServer):
             self.faults.clear()
             self.valid_tokens.clear()
             self.delays.clear()
+            self.withheld_scopes.clear()
+            self.stall = 0.0
+        self.socket.reset()
+
+    def withhold_scope(self, scope: str) -> None:
+        """The app was not given this scope: Zoom answers 400, code 4711, naming it."""
+        self.withheld_scopes.add(scope)
+
+    def missing_scope(self, raw_path: str) -> str | None:
+        """The scope this path needs that the app lacks, if any."""
+        needed = next((scope for rx, scope in REQUIRED_SCOPES if rx.match(raw_path)), None)
+        return needed if needed in self.withheld_scopes else None
 
     def set_pages(self, raw_path: str, pages: list[dict[str, Any]]) -> None:
         """Serve `pages` in turn for this path; `next_page_token` is filled in for you."""
         self.routes[raw_path] = pages
+
+    def set_report(self, raw_path: str, key: str, rows: list[dict[str, Any]], per_page: int = 300) -> None:
+        """Serve `rows` under `key` as Zoom pages them; no rows is one page with an empty list."""
+        chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        self.routes[raw_path] = [
+            {
+                "page_count": len(chunks) if rows else 0,
+                "page_size": per_page,
+                "total_records": len(rows),
+                "next_page_token": "",
+                key: chunk,
+            }
+            for chunk in chunks
+        ]
 
     def set_json(self, raw_path: str, payload: dict[str, Any]) -> None:
         """Serve one JSON object for this path."""
@@ -95,7 +152,7 @@ class FakeZoom(FakeServer):
             "access_token": token,
             "token_type": "bearer",
             "expires_in": 3599,
-            "scope": "report:read:admin",
+            "scope": " ".join(s for _, s in REQUIRED_SCOPES if s not in self.withheld_scopes),
         }
 
     def page(self, raw_path: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -123,7 +180,7 @@ class _Handler(QuietHandler):
         auth = self.headers.get("Authorization", "")
         with fake.lock:
             fake.calls.append(ZoomCall("POST", split.path, form, auth))
-        time.sleep(fake.delays.get(split.path, 0))
+        time.sleep(max(fake.stall, fake.delays.get(split.path, 0)))
         if split.path != "/oauth/token":
             self.send_json(404, {"message": "not found"})
             return
@@ -138,7 +195,7 @@ class _Handler(QuietHandler):
         with fake.lock:
             fake.calls.append(ZoomCall("GET", split.path, query, auth))
             fault = self._take_fault(fake, split.path)
-        time.sleep(fake.delays.get(split.path, 0))
+        time.sleep(max(fake.stall, fake.delays.get(split.path, 0)))
         if fault is not None:
             status, headers = fault
             message = "You have reached the maximum per-second rate limit for this API. Try again later."
@@ -146,6 +203,11 @@ class _Handler(QuietHandler):
             return
         if auth.removeprefix("Bearer ") not in fake.valid_tokens:
             self.send_json(401, {"code": 124, "message": "Invalid access token."})
+            return
+        scope = fake.missing_scope(split.path)
+        if scope is not None:
+            message = f"Invalid access token, does not contain scopes:[{scope}]."
+            self.send_json(400, {"code": 4711, "message": message})
             return
         status, body = fake.page(split.path, query)
         self.send_json(status, body)

@@ -1,1 +1,0 @@
-"""Assembly: configuration, the Slack app, the web app, the scheduler and the CLI."""

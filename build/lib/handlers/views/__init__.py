@@ -1,1 +1,0 @@
-"""Every Slack message, modal and Home view the bot sends is built in this package."""
