@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 3000
+# The playground's browser test drives Debian's Chromium (tests/browser.py).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint smoke doctor bench-zoom bench-ask bench-fanout
 
@@ -17,10 +19,13 @@ run: $(STAMP)
 	$(BIN)/seminar-bot db upgrade
 	$(BIN)/seminar-bot serve --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # The container's install and start commands in a fresh venv (see README "Deployment").
 smoke:

@@ -41,6 +41,8 @@ class Settings(BaseModel):
     zoom_oauth_url: str = DEFAULT_ZOOM_OAUTH_URL
     zoom_websocket_url: str = DEFAULT_ZOOM_WEBSOCKET_URL
     log_level: str = "INFO"
+    playground: bool | None = None
+    playground_db: Path = Path("playground.db")
 
     @field_validator(
         "slack_bot_token",
@@ -77,6 +79,14 @@ class Settings(BaseModel):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
+    @field_validator("playground", mode="before")
+    @classmethod
+    def _auto_is_unset(cls, value: object) -> object:
+        """PLAYGROUND empty or `auto` leaves the choice to whether Slack is configured."""
+        if isinstance(value, str) and value.strip().lower() in ("", "auto"):
+            return None
+        return value
+
     @property
     def slack_configured(self) -> bool:
         """True when Slack can reach the bot (signed HTTP or Socket Mode) and the bot can answer."""
@@ -91,6 +101,11 @@ class Settings(BaseModel):
     def zoom_webhook_configured(self) -> bool:
         """True when Zoom webhooks can be verified."""
         return bool(self.zoom_webhook_secret_token)
+
+    @property
+    def playground_enabled(self) -> bool:
+        """`/playground` is served when asked for, else only while Slack is not configured."""
+        return self.playground if self.playground is not None else not self.slack_configured
 
     @property
     def zoom_api_configured(self) -> bool:

@@ -38,6 +38,7 @@ ISOLATE = (
     "http_proxy",
     "https_proxy",
     "LOG_LEVEL",
+    "PLAYGROUND",
 )
 
 

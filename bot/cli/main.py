@@ -18,7 +18,7 @@ from bot.cli.doctor import doctor
 from bot.cli.jobs_command import jobs_app
 from bot.cli.support import fail, runtime, settings
 from bot.cli.zoom_commands import zoom_app
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from handlers.records import class_record
 from rules.export import to_csv, to_table
 from storage.db import session_scope, upgrade
@@ -47,13 +47,19 @@ class Format(StrEnum):
 def serve(
     port: Annotated[int | None, typer.Option(help="HTTP port (default $PORT)")] = None,
 ) -> None:
-    """Run the web service (Slack, Zoom, /healthz), the scheduler and the configured sockets."""
+    """Run the web service (Slack, Zoom, /healthz, the playground), the scheduler and the sockets."""
+    from bot.playground.mount import attach
     from bot.scheduler import backfill_tick, due_tick
     from bot.web import create_app
 
     rt = runtime()
     upgrade(rt.engine)
     asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt))
+    port = port or rt.settings.port
+    try:
+        attach(asgi, rt.settings, port)
+    except ConfigError as exc:
+        fail(str(exc))
     loop, http = server_stack()
     logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
     if (loop, http) != ("uvloop", "httptools"):
@@ -61,7 +67,7 @@ def serve(
     uvicorn.run(
         asgi,
         host="0.0.0.0",
-        port=port or rt.settings.port,
+        port=port,
         log_level="info",
         log_config=None,  # bot/logs.py owns the handlers, so uvicorn's lines are redacted too
         loop=loop,
