@@ -7,12 +7,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PORT=3000 \
-    DATABASE_URL=sqlite:////data/seminar.db
+    DATABASE_URL=sqlite:////data/seminar.db \
+    PLAYGROUND_DB=/data/playground.db
 
 WORKDIR /app
 COPY requirements.txt pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY rules ./rules
 COPY storage ./storage
 RUN pip install -r requirements.txt
 COPY manifest.yml course.toml ./

@@ -68,11 +68,16 @@ def serve_playground(tmp_path: Path, course_file: Path, **settings: Any) -> Iter
     playground = attach(app, config, sock.getsockname()[1])
     assert playground is not None
     try:
-        with LiveServer(app, sock=sock) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        with LiveServer(app, sock=sock) as server, direct_client(server.url) as http:
             yield Live(server.url, http, playground, runtime)
     finally:
         playground.close()
         runtime.engine.dispose()
+
+
+def direct_client(url: str) -> httpx.Client:
+    """A client for the app under test that never goes through a proxy from the environment."""
+    return httpx.Client(base_url=url, timeout=60, trust_env=False)
 
 
 def messages(state: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -265,3 +265,46 @@ def test_scopes_fail_exactly_when_a_manifest_scope_is_missing(granted: set[str])
     assert (check.status is Status.ok) == (not missing)
     if missing:
         assert check.detail == "missing " + ", ".join(missing)
+
+
+def test_a_password_in_the_database_urls_query_is_never_printed(env: dict[str, str]) -> None:
+    """libpq takes the password as a query parameter too; the URL doctor shows hides it there as well."""
+    env["DATABASE_URL"] = "postgresql+psycopg://seminar@127.0.0.1:1/seminar?sslmode=require&password=pw"
+    code, out = doctor(env)
+    line = failure(out, "reachable")
+    assert code == 1 and "password=***" in line and "sslmode=require" in line
+    assert "pw" not in line.replace("password", "")
+
+
+def test_a_database_driver_that_is_not_installed_is_a_failure_with_its_fix(env: dict[str, str]) -> None:
+    env["DATABASE_URL"] = "mysql://seminar:db-password-93b1@127.0.0.1:1/seminar"
+    result = CliRunner().invoke(app, ["doctor"], env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == 1
+    line = failure(result.stdout, "reachable")
+    assert "mysql://seminar:***@127.0.0.1:1/seminar" in line and "postgresql+psycopg://" in line
+    assert "db-password-93b1" not in result.stdout + result.stderr
+
+
+def test_a_zoom_token_failure_says_how_to_fix_it_not_that_zoom_is_unconfigured(env: dict[str, str]) -> None:
+    env["ZOOM_CLIENT_ID"] = "someone-else"
+    code, out = doctor(env)
+    line = failure(out, "OAuth token")
+    assert code == 1 and "not configured" not in line
+    assert "App Credentials" in line and "ZOOM_CLIENT_SECRET" in line
+
+
+def test_socket_mode_checks_the_app_token_for_real(env: dict[str, str], fake_slack: FakeSlack) -> None:
+    """With SLACK_APP_TOKEN doctor asks apps.connections.open, as `serve` will: a bot token pasted
+    there by mistake, or a revoked one, fails here rather than as a bot that never connects."""
+    del env["SLACK_SIGNING_SECRET"]
+    env["SLACK_APP_TOKEN"] = "xapp-1-A0DOCTOR-secret-4d2f"
+    code, out = doctor(env)
+    assert code == 0, out
+    assert "  [ok] Socket Mode: SLACK_APP_TOKEN opens a connection (apps.connections.open)" in out
+    assert len(fake_slack.calls_to("apps.connections.open")) == 1
+    env["SLACK_APP_TOKEN"] = "xoxb-pasted-by-mistake-7e21"
+    code, out = doctor(env)
+    line = failure(out, "Socket Mode")
+    assert code == 1 and "not_allowed_token_type" in line and "connections:write" in line
+    assert "xoxb-pasted-by-mistake-7e21" not in out and "xapp-1-A0DOCTOR-secret-4d2f" not in out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
@@ -47,7 +49,7 @@ def undeclared(folders: tuple[str, ...], declared: list[Requirement]) -> set[str
 
 
 def test_the_apps_imports_are_runtime_dependencies() -> None:
-    assert undeclared(("bot", "handlers", "storage"), RUNTIME) == set()
+    assert undeclared(("bot", "handlers", "rules", "storage"), RUNTIME) == set()
 
 
 def test_the_benchmarks_imports_are_declared() -> None:
@@ -84,3 +86,46 @@ def test_serve_runs_on_uvloop_and_httptools(tmp_path: Path) -> None:
         log = server.log.read_text()
     assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in log
     assert "uvloop or httptools is missing" not in log
+
+
+def make_chromium(tmp_path: Path, uid: int, apt: bool) -> tuple[subprocess.CompletedProcess[str], str]:
+    """`make` of the Chromium prerequisite `make test` has, on a machine with these tools (faked)."""
+    tools = tmp_path / "bin"
+    tools.mkdir(parents=True)
+    log = tmp_path / "log"
+    log.touch()
+    scripts = {
+        "id": f"echo {uid}",
+        "sudo": f'echo "sudo $*" >> {log}; [ "$1" = -n ] && shift; "$@"',
+        **({"apt-get": f'echo "apt-get $*" >> {log}'} if apt else {}),
+    }
+    for name, body in scripts.items():
+        (tools / name).write_text(f"#!/bin/sh\n{body}\n")
+        (tools / name).chmod(0o755)
+    for name in ("sh", "cat", "cksum", "cut"):
+        (tools / name).symlink_to(shutil.which(name) or name)
+    target = str(tmp_path / "chromium")
+    done = subprocess.run(
+        [shutil.which("make") or "make", "-s", target, f"CHROMIUM={target}"],
+        cwd=ROOT,
+        env={"PATH": str(tools)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done, log.read_text()
+
+
+def test_make_test_installs_chromium_as_root_through_sudo_or_says_how(tmp_path: Path) -> None:
+    """The browser test's Chromium: a fresh Debian installs it as root or with sudo; a machine without
+    apt-get (macOS) still runs `make test`, told what to install."""
+    done, log = make_chromium(tmp_path / "root", 0, apt=True)
+    assert done.returncode == 0, done.stderr
+    assert log.splitlines() == ["apt-get update -qq", "apt-get install -y -qq chromium"]
+    done, log = make_chromium(tmp_path / "user", 1000, apt=True)
+    assert done.returncode == 0, done.stderr
+    assert log.splitlines()[0].startswith("sudo -n sh -c apt-get update")
+    assert log.splitlines()[1:] == ["apt-get update -qq", "apt-get install -y -qq chromium"]
+    done, log = make_chromium(tmp_path / "mac", 1000, apt=False)
+    assert done.returncode == 0, done.stderr
+    assert log == "" and "install Chromium at" in done.stdout

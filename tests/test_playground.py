@@ -18,8 +18,11 @@ from bot.playground.mount import attach
 from bot.playground.slack_requests import escape_typed
 from storage.db import session_scope
 from storage.models import Question
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.zoom_api import FakeZoom
 from tests.live import LiveServer
 from tests.playground_live import Live, messages, serve_playground, texts
+from tests.process import free_port
 from tests.signing import SLACK_SECRET
 
 ADA, GRACE, KATHERINE, GUEST, TA = "U0PGADA01", "U0PGGRACE", "U0PGKATH1", "U0PGGUEST", "U0PGTA001"
@@ -191,3 +194,38 @@ def test_seminar_mentions_and_links_arrive_escaped() -> None:
     sent = escape_typed("/seminar", "excuse @ada 2 & https://x.test/?a=1&b=2")
     assert sent == "excuse <@U0PGADA01|ada> 2 &amp; <https://x.test/?a=1&amp;b=2>"
     assert escape_typed("/ask", "@ada") == "@ada"
+
+
+def test_never_the_real_slack_or_zoom_and_never_through_a_proxy(
+    tmp_path: Path,
+    course_file: Path,
+    fake_slack: FakeSlack,
+    fake_zoom: FakeZoom,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slack and Zoom configured (PLAYGROUND=true) and a proxy in the environment, as on many campus
+    networks: the playground still reaches only itself, on 127.0.0.1, never the proxy nor the real APIs."""
+    dead_proxy = f"http://127.0.0.1:{free_port()}"
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    monkeypatch.setenv("NO_PROXY", "campus.example.edu")
+    monkeypatch.setenv("no_proxy", "campus.example.edu")
+    real = {
+        "playground": True,
+        "slack_bot_token": "xoxb-real-token",
+        "slack_signing_secret": "real-signing-secret",
+        "slack_api_url": fake_slack.api_url,
+        "zoom_webhook_secret_token": "real-zoom-secret",
+        "zoom_account_id": fake_zoom.account_id,
+        "zoom_client_id": fake_zoom.client_id,
+        "zoom_client_secret": fake_zoom.client_secret,
+        "zoom_api_url": fake_zoom.api_url,
+        "zoom_oauth_url": fake_zoom.oauth_url,
+    }
+    with serve_playground(tmp_path, course_file, **real) as live:
+        live.post("clock", {"preset": "webinar"})
+        assert ask(live, ADA, "Through a proxy?")["status"] == 200
+        live.post("zoom", {"action": "replay"})
+        live.wait(lambda s: any("6 questions" in text for text in texts(s, "#ta-room")))
+        live.post("clock", {"preset": "due"})
+    assert fake_slack.calls == [] and fake_zoom.calls == []

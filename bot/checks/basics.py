@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.checks import Check, failed, passed
@@ -62,6 +62,12 @@ def next_session(course: Course, now: datetime) -> str:
     return f"{when}: week {upcoming.number}, {start:%a %Y-%m-%d %H:%M %Z}"
 
 
+def shown_url(url: URL) -> str:
+    """The URL with its password hidden, in the authority and in the query (libpq reads it there too)."""
+    query = {k: "***" if "pass" in k.lower() else v for k, v in url.query.items()}
+    return url.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
+
+
 def database(settings: Settings) -> list[Check]:
     """The database answers, and its schema is at the newest migration (alembic head)."""
     try:
@@ -69,11 +75,15 @@ def database(settings: Settings) -> list[Check]:
     except ArgumentError:
         fix = "set DATABASE_URL to e.g. postgresql+psycopg://user:password@host/db or sqlite:///seminar.db"
         return [failed("database", "reachable", "DATABASE_URL is not a database URL", fix)]
-    shown = url.render_as_string(hide_password=True)
+    shown = shown_url(url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
         fix = "run `seminar-bot db upgrade` (it creates the file), or fix DATABASE_URL"
         return [failed("database", "reachable", f"{shown}: no such file", fix)]
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except Exception as exc:  # noqa: BLE001 - an unknown dialect or a driver that is not installed
+        fix = "use postgresql+psycopg://user:password@host/db or sqlite:///seminar.db (the drivers installed)"
+        return [failed("database", "reachable", f"{shown}: {type(exc).__name__}", fix)]
     try:
         with engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())

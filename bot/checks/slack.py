@@ -25,6 +25,12 @@ BAD_TOKEN = (
     "SLACK_BOT_TOKEN; if the app was uninstalled, install it again"
 )
 
+APP_TOKEN = (
+    "Slack app settings → Basic Information → App-Level Tokens: generate a token with the scope "
+    "connections:write and copy it (xapp-…) into SLACK_APP_TOKEN; Socket Mode must be on "
+    "(manifest.socket.yml)"
+)
+
 
 def slack_checks(settings: Settings, course: Course | None, client: WebClient) -> list[Check]:
     """auth.test first; the other checks need a working token, and channels and TAs a course."""
@@ -143,6 +149,21 @@ def _ta_problem(client: WebClient, user_id: str) -> str | None:
     if user.get("is_bot"):
         return f"{user_id}: a bot, not a person"
     return None
+
+
+def socket_mode(settings: Settings) -> Check:
+    """apps.connections.open with SLACK_APP_TOKEN, as `serve` starts Socket Mode (nothing connects)."""
+    name = "Socket Mode"
+    client = WebClient(base_url=settings.slack_api_url, timeout=TIMEOUT_SECONDS)
+    try:
+        client.apps_connections_open(app_token=settings.slack_app_token or "")
+    except SlackApiError as exc:
+        detail = f"Slack refused SLACK_APP_TOKEN: {exc.response.get('error')}"
+        return failed(SECTION, name, detail, APP_TOKEN)
+    except (SlackClientError, OSError) as exc:  # OSError: timeouts and refused connections
+        fix = f"check SLACK_API_URL ({settings.slack_api_url}) and this machine's outbound network"
+        return failed(SECTION, name, f"Slack did not answer ({type(exc).__name__})", fix)
+    return passed(SECTION, name, "SLACK_APP_TOKEN opens a connection (apps.connections.open)")
 
 
 def doctor_client(settings: Settings) -> WebClient:

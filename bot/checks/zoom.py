@@ -7,7 +7,7 @@ from typing import Any
 import requests
 
 from bot.checks import TIMEOUT_SECONDS, Check, failed, passed, skipped
-from bot.config import ZOOM_API_HOWTO, ZOOM_WEBHOOK_HOWTO, Settings
+from bot.config import ZOOM_WEBHOOK_HOWTO, Settings
 from rules.course import Course
 
 SECTION = "zoom"
@@ -17,8 +17,20 @@ FAMILIES = {"webinar": ("webinars", "meetings"), "discussion": ("meetings", "web
 READ_SCOPES = "webinar:read:admin and meeting:read:admin"
 
 
+CREDENTIALS_FIX = (
+    "copy the Account ID, Client ID and Client Secret from the Server-to-Server OAuth app's "
+    "App Credentials (Zoom Marketplace → Manage) into ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and "
+    "ZOOM_CLIENT_SECRET, and activate the app"
+)
+NETWORK_FIX = "check ZOOM_OAUTH_URL and this machine's outbound network"
+
+
 class ZoomCheckError(Exception):
-    """Zoom's answer, worded for the checklist."""
+    """Zoom's answer, worded for the checklist, with what to do about it."""
+
+    def __init__(self, message: str, fix: str = NETWORK_FIX) -> None:
+        super().__init__(message)
+        self.fix = fix
 
 
 def zoom_checks(settings: Settings, course: Course | None, session: requests.Session) -> list[Check]:
@@ -36,7 +48,7 @@ def _token_and_ids(settings: Settings, course: Course | None, session: requests.
     try:
         token = fetch_token(settings, session)
     except ZoomCheckError as exc:
-        return [failed(SECTION, "OAuth token", str(exc), ZOOM_API_HOWTO)]
+        return [failed(SECTION, "OAuth token", str(exc), exc.fix)]
     checks = [passed(SECTION, "OAuth token", f"issued by {settings.zoom_oauth_url}")]
     if course is None:
         return [*checks, skipped(SECTION, "zoom ids", "needs a valid course file")]
@@ -55,12 +67,13 @@ def fetch_token(settings: Settings, session: requests.Session) -> str:
             timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as exc:
-        raise ZoomCheckError(f"Zoom did not answer ({type(exc).__name__}); check ZOOM_OAUTH_URL") from None
+        raise ZoomCheckError(f"Zoom did not answer ({type(exc).__name__})") from None
     body = _json(response)
     token = body.get("access_token")
     if response.status_code != 200 or not isinstance(token, str) or not token:
         reason = body.get("reason") or body.get("error") or response.reason
-        raise ZoomCheckError(f"Zoom refused the credentials ({response.status_code}: {reason})")
+        refused = f"Zoom refused the credentials ({response.status_code}: {reason})"
+        raise ZoomCheckError(refused, CREDENTIALS_FIX)
     return token
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.checks import Check, Status, failed, skipped
 from bot.checks.basics import configuration, course_file, database
-from bot.checks.slack import doctor_client, slack_checks
+from bot.checks.slack import doctor_client, slack_checks, socket_mode
 from bot.checks.zoom import zoom_checks
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import SECRET_FIELDS
@@ -27,6 +27,8 @@ def run_checks(settings: Settings) -> list[Check]:
         checks += slack_checks(settings, course, doctor_client(settings))
     else:
         checks.append(skipped("slack", "auth.test", "needs SLACK_BOT_TOKEN"))
+    if settings.slack_app_token:
+        checks.append(socket_mode(settings))
     with requests.Session() as session:
         checks += zoom_checks(settings, course, session)
     return checks
@@ -61,7 +63,8 @@ def redact(text: str, settings: Settings | None) -> str:
         return text
     secrets = [getattr(settings, field) for field in (*SECRET_FIELDS, "zoom_websocket_subscription_id")]
     try:
-        secrets.append(make_url(settings.database_url).password)
+        url = make_url(settings.database_url)
+        secrets += [url.password, *(str(v) for k, v in url.query.items() if "pass" in k.lower())]
     except ArgumentError:
         secrets.append(settings.database_url)  # unparseable: it may hold a password anywhere
     for value in secrets:

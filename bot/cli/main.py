@@ -25,7 +25,10 @@ from storage.db import session_scope, upgrade
 from storage.roster import RosterError, apply_roster, parse_roster
 
 logger = logging.getLogger(__name__)
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+# A crash never prints local variables (they hold the settings, so the secrets), whatever typer's default.
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help=__doc__, pretty_exceptions_show_locals=False
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database migrations.")
 roster_app = typer.Typer(no_args_is_help=True, help="The class roster.")
 app.add_typer(db_app, name="db")
