@@ -7,7 +7,7 @@ PORT ?= 3000
 # The playground's browser test drives Debian's Chromium (tests/browser.py).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint smoke doctor bench-zoom bench-ask bench-fanout
+.PHONY: run test lint smoke doctor bench-zoom bench-ask bench-fanout bench-standing
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,6 @@ bench-ask: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python -m bench.fanout $(ARGS)
+
+bench-standing: $(STAMP)
+	$(BIN)/python -m bench.standing $(ARGS)

@@ -1,7 +1,12 @@
-"""The records at an instant: what storage holds, through the rules, in the caller's transaction."""
+"""The records at an instant: what storage holds, through the rules, in the caller's transaction.
+
+Presence comes from `storage/presence_cache.py` when it is current, so one student's view reads
+one student's rows; otherwise it is computed from every stored Zoom row and stored again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -10,27 +15,59 @@ from rules.course import Course
 from rules.credit import ClassRecord, Facts, StudentRecord
 from rules.credit import class_record as records_of
 from rules.identity import Matcher
-from rules.presence import PresenceTable, UnmatchedPresence, presence_from_marks
+from rules.presence import (
+    Owned,
+    PresenceTable,
+    UnmatchedPresence,
+    minutes_at,
+    presence_fingerprint,
+    presence_from_marks,
+    presence_spans,
+)
 from rules.tally_summary import WeekSummary, summary_from_record
-from storage import queries
+from storage import presence_cache, queries
 from storage.backfills import for_week
 from storage.models import Student
-from storage.zoom_store import presence_marks
+from storage.zoom_store import Mark, presence_marks
 
 
 def compute_presence(*, session: Session, course: Course, now: datetime) -> PresenceTable:
-    """Minutes per student, week and part from every stored Zoom row of the course's two ids."""
-    zoom_ids = [sched.zoom_id for sched in course.schedule.values()]
-    marks = presence_marks(session=session, zoom_ids=zoom_ids)
-    matcher = Matcher(*queries.roster_and_links(session=session))
-    return presence_from_marks(marks, course=course, now=now, match=matcher.match)
+    """Minutes per student, week and part from every stored Zoom row: the computation from scratch."""
+    return presence_from_marks(_marks(session, course), course=course, now=now, match=_matcher(session).match)
+
+
+def presence(
+    *, session: Session, course: Course, now: datetime, student_id: int | None = None
+) -> PresenceTable:
+    """The same table as `compute_presence` (only `student_id`'s rows if given), from the stored copy."""
+    return minutes_at(_owned(session, course, student_id), course=course, now=now)
+
+
+def _owned(session: Session, course: Course, student_id: int | None) -> Sequence[Owned]:
+    """The stored rows when current; else computed (version and key read first) and stored."""
+    key = f"{presence_fingerprint(course)}:{presence_cache.roster_key(session=session)}"
+    state = presence_cache.state(session=session)
+    if state is not None and state.current(key):
+        return presence_cache.rows(session=session, student_id=student_id)
+    owned = presence_spans(_marks(session, course), course=course, match=_matcher(session).match)
+    if state is not None:
+        presence_cache.replace(session=session, owned=owned, version=state.source, key=key)
+    return [o for o in owned if student_id is None or o.student_id == student_id]
+
+
+def _marks(session: Session, course: Course) -> list[Mark]:
+    return presence_marks(session=session, zoom_ids=[sched.zoom_id for sched in course.schedule.values()])
+
+
+def _matcher(session: Session) -> Matcher:
+    return Matcher(*queries.roster_and_links(session=session))
 
 
 def unmatched_identities(
     *, session: Session, course: Course, now: datetime, week: int | None = None
 ) -> list[UnmatchedPresence]:
     """What `/seminar unmatched [week]` lists: identities no student matched, with minutes."""
-    table = compute_presence(session=session, course=course, now=now)
+    table = presence(session=session, course=course, now=now)
     return [u for u in table.unmatched if week is None or u.week == week]
 
 
@@ -39,10 +76,10 @@ def class_record(
 ) -> ClassRecord:
     """The record of every student (or only `student_ids`) at `now`."""
     facts = Facts(
-        presence=compute_presence(session=session, course=course, now=now),
+        presence=presence(session=session, course=course, now=now),
         questions=queries.question_counts(session=session),
-        late={key: r.late for key, r in queries.reflections_by_key(session=session).items()},
-        excuses={key: e.reason for key, e in queries.excuses_by_key(session=session).items()},
+        late=queries.reflections_late(session=session),
+        excuses=queries.excuse_reasons(session=session),
         watched=queries.recordings_watched(session=session),
     )
     students = [
@@ -52,10 +89,16 @@ def class_record(
 
 
 def student_record(*, session: Session, course: Course, now: datetime, student: Student) -> StudentRecord:
-    """One student's record (what `/standing` and App Home show)."""
+    """One student's record (what `/standing` and App Home show): one student's rows only."""
     assert student.id is not None
-    record = class_record(session=session, course=course, now=now, student_ids={student.id})
-    return record.students[0]
+    facts = Facts(
+        presence=presence(session=session, course=course, now=now, student_id=student.id),
+        questions=queries.question_counts(session=session, student_id=student.id),
+        late=queries.reflections_late(session=session, student_id=student.id),
+        excuses=queries.excuse_reasons(session=session, student_id=student.id),
+        watched=queries.recordings_watched(session=session, student_id=student.id),
+    )
+    return records_of(course, now, [student], facts).students[0]
 
 
 def summarize_week(*, session: Session, course: Course, now: datetime, week: int, final: bool) -> WeekSummary:

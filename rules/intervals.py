@@ -44,6 +44,17 @@ def pair_marks(
     return [(s, e) for s, e in spans if e > s]
 
 
+def union_spans(spans: Iterable[Span], start: datetime, end: datetime) -> list[Span]:
+    """The union of spans inside [start, end) as disjoint, sorted spans (touching ones joined)."""
+    merged: list[Span] = []
+    for s, e in sorted((max(s, start), min(e, end)) for s, e in spans if s < end and e > start):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def union_minutes(spans: Iterable[Span], start: datetime, end: datetime) -> float:
     """Minutes covered by the union of spans inside [start, end): never more than the window."""
     clipped = sorted((max(s, start), min(e, end)) for s, e in spans if s < end and e > start)

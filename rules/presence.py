@@ -11,15 +11,16 @@ join started at its instance's `*.started` time, else at the scheduled start.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
 
-from rules.course import Course, Part, Week
+from rules.course import PARTS, Course, Part, Week
 from rules.identity import Identity, Staff
-from rules.intervals import Span, pair_marks, union_minutes
+from rules.intervals import Span, pair_marks, union_minutes, union_spans
 
 
 class Mark(Protocol):
@@ -67,7 +68,27 @@ class PresenceTable:
 def presence_from_marks(
     marks: Iterable[Mark], *, course: Course, now: datetime, match: Callable[[Identity], int | None]
 ) -> PresenceTable:
-    """Minutes per student, week and part: same marks in any order, with any duplicates, same table.
+    """Minutes per student, week and part: same marks in any order, with any duplicates, same table."""
+    return minutes_at(presence_spans(marks, course=course, match=match), course=course, now=now)
+
+
+@dataclass(frozen=True)
+class OwnerSpans:
+    """One student's (or unmatched identity's) visits in a week's part: the union, clipped to its
+    scheduled window but not to any `now`, so it stays true as the clock moves."""
+
+    week: int
+    part: Part
+    student_id: int | None
+    name: str
+    email: str
+    spans: tuple[Span, ...]
+
+
+def presence_spans(
+    marks: Iterable[Mark], *, course: Course, match: Callable[[Identity], int | None]
+) -> list[OwnerSpans]:
+    """Each owner's union of visits per week and part; `minutes_at` turns it into minutes.
 
     Visits of `[zoom] staff` are dropped before matching, whatever their source.
     """
@@ -83,20 +104,62 @@ def presence_from_marks(
         if sid is None and (owner not in labels or _label_key(who) < _label_key(labels[owner])):
             labels[owner] = who
     weeks_by_date = {w.date: w for w in course.weeks}
-    table = PresenceTable()
+    out: list[OwnerSpans] = []
     for (owner, part), spans in visits.items():
         for week in _weeks_touched(spans, course, weeks_by_date):
-            start, end = _utc_window(week, part)
-            minutes = union_minutes(spans, start, min(end, now))  # never ahead of the clock
-            if minutes <= 0:
+            union = union_spans(spans, *_utc_window(week, part))
+            if not union:
                 continue
             if owner.startswith("s:"):
-                table.minutes[(int(owner[2:]), week.number, part)] = minutes
+                out.append(OwnerSpans(week.number, part, int(owner[2:]), "", "", tuple(union)))
             else:
                 who = labels[owner]
-                table.unmatched.append(UnmatchedPresence(week.number, part, who.name, who.email, minutes))
+                out.append(OwnerSpans(week.number, part, None, who.name, who.email, tuple(union)))
+    return out
+
+
+class Owned(Protocol):
+    """An owner's clipped visits in a week's part, as `presence_spans` made them (or a stored copy)."""
+
+    @property
+    def week(self) -> int: ...
+    @property
+    def part(self) -> Part: ...
+    @property
+    def student_id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def spans(self) -> Sequence[Span]: ...
+
+
+def minutes_at(owned: Iterable[Owned], *, course: Course, now: datetime) -> PresenceTable:
+    """Minutes at `now`: each union clipped to its window and to the present, never ahead of the clock."""
+    windows = {(w.number, part): _utc_window(w, part) for w in course.weeks for part in PARTS}
+    table = PresenceTable()
+    for row in owned:
+        window = windows.get((row.week, row.part))
+        if window is None:
+            continue
+        minutes = union_minutes(row.spans, window[0], min(window[1], now))
+        if minutes <= 0:
+            continue
+        if row.student_id is not None:
+            table.minutes[(row.student_id, row.week, row.part)] = minutes
+        else:
+            table.unmatched.append(UnmatchedPresence(row.week, row.part, row.name, row.email, minutes))
     table.unmatched.sort(key=lambda u: (u.week, u.part, u.name.casefold(), u.email, u.minutes))
     return table
+
+
+def presence_fingerprint(course: Course) -> str:
+    """What presence depends on in the course (time zone, windows, Zoom ids, staff), as a digest."""
+    parts = sorted((part, sched.zoom_id) for part, sched in course.schedule.items())
+    windows = [(w.number, str(w.date), *(_utc_window(w, p) for p in PARTS)) for w in course.weeks]
+    text = repr((str(course.timezone), parts, windows, sorted(course.zoom.staff)))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _utc_window(week: Week, part: Part) -> tuple[datetime, datetime]:
@@ -116,7 +179,11 @@ def _weeks_touched(spans: list[Span], course: Course, by_date: dict[date, Week])
 
 def _participant_spans(marks: list[Mark], course: Course) -> list[tuple[Part, Identity, list[Span]]]:
     """Visits per participant of each Zoom instance, with the part they belong to."""
-    zoom_of_instance = {m.instance_uuid: m.zoom_id for m in marks if m.zoom_id and m.instance_uuid}
+    zoom_of_instance: dict[str, str] = {}
+    for m in marks:  # the smallest id Zoom gave an instance, so the result never depends on order
+        known = zoom_of_instance.get(m.instance_uuid)
+        if m.zoom_id and m.instance_uuid and (known is None or m.zoom_id < known):
+            zoom_of_instance[m.instance_uuid] = m.zoom_id
     instances: dict[tuple[str, str], list[Mark]] = defaultdict(list)
     for m in marks:
         zoom_id = m.zoom_id or zoom_of_instance.get(m.instance_uuid, "")

@@ -99,7 +99,10 @@ class Question(SQLModel, table=True):
     """A question asked with /ask, counted for the week in whose window it was asked."""
 
     __tablename__ = "questions"
-    __table_args__ = (Index("ix_questions_week_student", "week", "student_id"),)
+    __table_args__ = (
+        Index("ix_questions_week_student", "week", "student_id"),
+        Index("ix_questions_student_week", "student_id", "week"),  # one student's record
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     student_id: int = Field(foreign_key="students.id", ondelete="CASCADE")
@@ -233,3 +236,30 @@ class ZoomBackfill(SQLModel, table=True):
     added: int = 0
     error: str | None = Field(default=None, max_length=500)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PresenceSpan(SQLModel, table=True):
+    """Presence materialised: one student's (or unmatched identity's) clipped visits in a week's part.
+
+    Derived from zoom_events, the roster, TA links and the course; `presence_state` says for which.
+    """
+
+    __tablename__ = "presence_spans"
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: int
+    part: str = Field(max_length=16)
+    student_id: int | None = Field(default=None, index=True)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    spans: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class PresenceState(SQLModel, table=True):
+    """`source`: bumped with every change presence is derived from; `cache`: what presence_spans holds."""
+
+    __tablename__ = "presence_state"
+
+    name: str = Field(primary_key=True, max_length=16)
+    version: int = 0
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))

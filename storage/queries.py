@@ -63,12 +63,30 @@ def linked_student(*, session: Session, kind: str, value: str) -> int | None:
     return session.exec(stmt).first()
 
 
-def question_counts(*, session: Session) -> dict[tuple[int, int], int]:
-    """Questions per (student_id, week)."""
+def question_counts(*, session: Session, student_id: int | None = None) -> dict[tuple[int, int], int]:
+    """Questions per (student_id, week): everyone's, or one student's."""
     stmt = select(Question.student_id, Question.week, func.count()).group_by(
         col(Question.student_id), col(Question.week)
     )
+    if student_id is not None:
+        stmt = stmt.where(Question.student_id == student_id)
     return {(sid, week): n for sid, week, n in session.exec(stmt).all()}
+
+
+def reflections_late(*, session: Session, student_id: int | None = None) -> dict[tuple[int, int], bool]:
+    """Whether each (student_id, week) reflection was late: everyone's, or one student's."""
+    stmt = select(Reflection.student_id, Reflection.week, Reflection.late)
+    if student_id is not None:
+        stmt = stmt.where(Reflection.student_id == student_id)
+    return {(sid, week): late for sid, week, late in session.exec(stmt).all()}
+
+
+def excuse_reasons(*, session: Session, student_id: int | None = None) -> dict[tuple[int, int], str]:
+    """Excuse reasons per (student_id, week): everyone's, or one student's."""
+    stmt = select(Excuse.student_id, Excuse.week, Excuse.reason)
+    if student_id is not None:
+        stmt = stmt.where(Excuse.student_id == student_id)
+    return {(sid, week): reason for sid, week, reason in session.exec(stmt).all()}
 
 
 def reflections_by_key(*, session: Session) -> dict[tuple[int, int], Reflection]:
@@ -81,10 +99,12 @@ def excuses_by_key(*, session: Session) -> dict[tuple[int, int], Excuse]:
     return {(e.student_id, e.week): e for e in session.exec(select(Excuse)).all()}
 
 
-def recordings_watched(*, session: Session) -> set[tuple[int, int]]:
-    """(student_id, week) pairs whose recording the student said they watched."""
-    rows = session.exec(select(RecordingWatched.student_id, RecordingWatched.week)).all()
-    return {(sid, week) for sid, week in rows}
+def recordings_watched(*, session: Session, student_id: int | None = None) -> set[tuple[int, int]]:
+    """(student_id, week) pairs whose recording the student said they watched (or one student's)."""
+    stmt = select(RecordingWatched.student_id, RecordingWatched.week)
+    if student_id is not None:
+        stmt = stmt.where(RecordingWatched.student_id == student_id)
+    return {(sid, week) for sid, week in session.exec(stmt).all()}
 
 
 def recording_links(*, session: Session) -> dict[int, str]:

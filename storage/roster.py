@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from storage.models import Student, utcnow
+from storage.presence_cache import bump_source
 from storage.problems import FileProblems
 from storage.queries import normalize_email
 
@@ -120,6 +121,8 @@ def apply_roster(*, session: Session, rows: list[RosterRow]) -> ImportResult:
             student.status = "dropped"
             student.updated_at = utcnow()
             result.dropped.append(student.email)
+    if result.added or result.updated:
+        bump_source(session=session)  # names and emails decide who a Zoom participant is
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.models import Excuse, IdentityLink, RecordingLink, utcnow
+from storage.presence_cache import bump_source
 from storage.queries import record_ta_action
 
 
@@ -75,6 +76,7 @@ def link_identities(
             existing.student_id, existing.created_by = student_id, created_by
             reassigned += 1
     session.flush()
+    bump_source(session=session)  # presence matches Zoom identities through these links
     return reassigned
 
 

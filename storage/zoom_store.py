@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from storage.db import insert_new_rows
 from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
+from storage.presence_cache import bump_source
 
 PRESENCE_KINDS = ("join", "leave", "start", "end")
 _TABLE: Table = ZoomEvent.__table__  # type: ignore[attr-defined]
@@ -53,6 +54,8 @@ def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
     unique = {row.dedup_key: row for row in reversed(rows)}
     values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
     new = insert_new_rows(session, _TABLE, values, key="dedup_key")
+    if new:
+        bump_source(session=session)  # presence is derived from these rows
     first: list[bool] = []
     for row in rows:
         first.append(row.dedup_key in new)
