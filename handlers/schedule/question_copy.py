@@ -18,12 +18,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.deps import Deps
 from handlers.schedule.delivery import Delivery, post
+from handlers.schedule.vote_count import render
 from handlers.slack.views import ask_replies as views
-from handlers.slack.views.prompts import Message
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboundMessage, utcnow
-from storage.submissions import question_copy, question_id_of
+from storage.question_votes import get_question
+from storage.submissions import question_id_of
 
 logger = logging.getLogger(__name__)
 FIRST_LEASE = timedelta(minutes=2)  # the inline attempt: far longer than the client's timeout
@@ -48,6 +49,8 @@ def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = 
             continue
         result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
         sent += _settle(deps, row.key, owner, result, wall())
+        if result.outcome == "sent":  # votes may have come while we could not tell it was posted
+            deps.votes.touch(client, question_id_of(row.key))
     return sent
 
 
@@ -67,13 +70,12 @@ def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
 
 
 def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
-    """Post the copy (mentions neutralised), its key in the metadata."""
+    """Post the copy (mentions neutralised) with its upvote button and count, its key in the metadata."""
     with session_scope(deps.engine) as session:
-        found = question_copy(session=session, question_id=question_id_of(key))
-    if found is None:
+        question = get_question(session=session, question_id=question_id_of(key))
+    if question is None:
         return Delivery("permanent", error="the question is gone")
-    question, name = found
-    message = Message(views.channel_post(name, question.week, question.text))
+    message = render(deps.engine, question)
     return post(
         client,
         channel,
