@@ -36,7 +36,7 @@ def send_first(deps: Deps, client: WebClient, key: str) -> None:
     """The inline attempt, right after /ask stored the question."""
     owner, at, channel = outbox.runner_id(), utcnow(), deps.course.questions_channel
     if channel and _reclaim(deps, key, owner, at, FIRST_LEASE):
-        _settle(deps, key, owner, _attempt(deps, client, key, channel))
+        _settle(deps, client, key, owner, _attempt(deps, client, key, channel))
 
 
 def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = utcnow) -> int:
@@ -48,9 +48,7 @@ def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = 
         if not _reclaim(deps, row.key, owner, wall()):
             continue
         result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
-        sent += _settle(deps, row.key, owner, result, wall())
-        if result.outcome == "sent":  # votes may have come while we could not tell it was posted
-            deps.votes.touch(client, question_id_of(row.key))
+        sent += _settle(deps, client, row.key, owner, result, wall())
     return sent
 
 
@@ -93,13 +91,20 @@ def _reclaim(deps: Deps, key: str, owner: str, at: datetime, lease: timedelta = 
         return outbox.reclaim(session=session, key=key, owner=owner, at=at, lease=lease)
 
 
-def _settle(deps: Deps, key: str, owner: str, result: Delivery, at: datetime | None = None) -> int:
-    """Record what the attempt came to; 1 when the copy is in the channel."""
+def _settle(
+    deps: Deps, client: WebClient, key: str, owner: str, result: Delivery, at: datetime | None = None
+) -> int:
+    """Record what the attempt came to; 1 when the copy is in the channel.
+
+    A vote or a mark stored before the copy was recorded as sent found nothing to edit, so the
+    copy's count is brought up to date now.
+    """
     at = at or utcnow()
     if result.outcome == "sent":
         ts, channel = result.ts, result.channel
         with session_scope(deps.engine) as session:
             outbox.mark_sent(session=session, key=key, owner=owner, at=at, slack_channel=channel, slack_ts=ts)
+        deps.votes.touch(client, question_id_of(key))
         return 1
     if result.outcome == "permanent":
         with session_scope(deps.engine) as session:
