@@ -205,8 +205,9 @@ def create_app(
             await live[0].stop()
             for scheduler in schedulers:
                 await scheduler.stop()
-            # the last tally edit lands before the process goes
+            # the last tally edit and the last vote count land before the process goes
             await run_in_threadpool(runtime.deps.tally.drain, SHUTDOWN_DRAIN_SECONDS)
+            await run_in_threadpool(runtime.deps.votes.drain, SHUTDOWN_DRAIN_SECONDS)
 
     return Starlette(
         routes=[

@@ -1,4 +1,4 @@
-"""What every handler is given: the database, the course, the clock (injected for tests), the tally."""
+"""What every handler is given: the database, the course, the clock (for tests), the live messages."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from handlers.schedule.tally_worker import TallyWorker
+from handlers.schedule.vote_count import VoteCounts
 from rules.course import Course
 
 
@@ -25,3 +26,8 @@ class Deps:
     def tally(self) -> TallyWorker:
         """The tally updaters for this database; one per Deps, and the runtime keeps one Deps."""
         return TallyWorker(self.engine, self.course, self.clock)
+
+    @cached_property
+    def votes(self) -> VoteCounts:
+        """The updaters of the questions' channel messages (their vote counts); one per Deps."""
+        return VoteCounts(self.engine)

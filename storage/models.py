@@ -204,6 +204,39 @@ class TallyMessage(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class QuestionVote(SQLModel, table=True):
+    """A roster student's upvote of a question, with when: one per student per question."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (UniqueConstraint("question_id", "student_id", name="uq_question_vote"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="questions.id", index=True, ondelete="CASCADE")
+    student_id: int = Field(foreign_key="students.id", index=True, ondelete="CASCADE")
+    voted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class QuestionState(SQLModel, table=True):
+    """A question's mark as asked (by which TA, when) and the paced edits of its channel message.
+
+    `version`, `rendered_version` and `updated_at` work as in TallyMessage (storage/edit_slots.py).
+    """
+
+    __tablename__ = "question_states"
+
+    question_id: int = Field(
+        primary_key=True,
+        foreign_key="questions.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    asked_by: str | None = Field(default=None, max_length=32)
+    asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    version: int = 0
+    rendered_version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class TaAction(SQLModel, table=True):
     """Audit trail: every change a TA makes, with who, when and what."""
 

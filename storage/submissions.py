@@ -14,7 +14,7 @@ from sqlmodel import Session, func, select
 
 from storage import outbox
 from storage.db import insert_once
-from storage.models import Question, RecordingWatched, Reflection, Student
+from storage.models import Question, RecordingWatched, Reflection
 
 ReflectionOutcome = Literal["created", "replaced", "kept_on_time"]
 
@@ -83,16 +83,6 @@ def question_copy_key(question_id: int) -> str:
 def question_id_of(copy_key: str) -> int:
     """The question a copy's outbox key names."""
     return int(copy_key.rsplit(":q", 1)[1])
-
-
-def question_copy(*, session: Session, question_id: int) -> tuple[Question, str] | None:
-    """The question and its asker's name, for the copy."""
-    row = session.exec(
-        select(Question, Student.name)
-        .join(Student, Student.id == Question.student_id)  # type: ignore[arg-type]
-        .where(Question.id == question_id)
-    ).first()
-    return None if row is None else (row[0], row[1])
 
 
 def question_count(*, session: Session, student_id: int, week: int) -> int:

@@ -1,12 +1,16 @@
-"""Changes TAs make (excuses, recording links, Zoom identity links), each written with its audit row."""
+"""Changes TAs make (excuses, recording links, Zoom identity links, questions marked asked), each
+written with its audit row."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from storage.models import Excuse, IdentityLink, RecordingLink, utcnow
 from storage.presence_cache import bump_source
 from storage.queries import record_ta_action
+from storage.question_votes import mark_asked
 
 
 def set_excuse(*, session: Session, student_id: int, week: int, reason: str, ta_user_id: str) -> Excuse:
@@ -98,3 +102,14 @@ def record_match(
     if previous_student_id is not None:
         detail["previous_student_id"] = previous_student_id
     record_ta_action(session=session, ta_user_id=ta_user_id, action="match", detail=detail)
+
+
+def mark_question_asked(
+    *, session: Session, question_id: int, week: int, ta_user_id: str, now: datetime
+) -> bool:
+    """Mark a question asked in the discussion; False (and no audit row) when it already was."""
+    if not mark_asked(session=session, question_id=question_id, ta_user_id=ta_user_id, now=now):
+        return False
+    detail: dict[str, object] = {"question_id": question_id, "week": week}
+    record_ta_action(session=session, ta_user_id=ta_user_id, action="question_asked", detail=detail)
+    return True

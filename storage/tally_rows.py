@@ -1,25 +1,23 @@
 """The week's tally message row: its version, edit slot and posting claim, shared by every process.
 
-Many processes may edit one tally. `version` counts changes; `rendered_version` is the newest
-version a sent message reflects; `updated_at` is the last edit slot taken (it paces chat.update);
-`ts` is the Slack message, or `posting:<epoch>` while one process holds the right to post it.
+Many processes may edit one tally. `version` counts changes; `rendered_version` and `updated_at`
+pace its edits (storage/edit_slots.py); `ts` is the Slack message, or `posting:<epoch>` while
+one process holds the right to post it.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.db import changed_one_row, insert_ignoring_duplicates
+from storage.edit_slots import NEVER
 from storage.models import TallyMessage
 
-NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 POSTING = "posting:"
-
 
 
 def bump(*, session: Session, week: int, channel: str, final: bool = False) -> int:
@@ -51,23 +49,6 @@ def get(*, session: Session, week: int) -> TallyMessage | None:
     return session.get(TallyMessage, week)
 
 
-def claim_slot(*, session: Session, week: int, now: datetime, interval: float) -> bool:
-    """Take the right to edit now, if nobody edited in the last `interval` seconds."""
-    cutoff = now - timedelta(seconds=interval)
-    stmt = (
-        update(TallyMessage)
-        .where(col(TallyMessage.week) == week, col(TallyMessage.updated_at) <= cutoff)
-        .values(updated_at=now)
-    )
-    return changed_one_row(session, stmt)
-
-
-def restart_slot(*, session: Session, week: int, now: datetime) -> None:
-    """Measure the pause from when a send finished, so Slack sees edits `interval` apart."""
-    stmt = update(TallyMessage).where(col(TallyMessage.week) == week, col(TallyMessage.updated_at) < now)
-    session.execute(stmt.values(updated_at=now))
-
-
 def claim_post(*, session: Session, week: int, seen_ts: str | None) -> str | None:
     """Take the right to post the week's first message; returns the claim token, or None."""
     token = f"{POSTING}{time.time():.3f}"
@@ -96,12 +77,3 @@ def set_ts(
         values["channel"] = channel
     stmt = update(TallyMessage).where(col(TallyMessage.week) == week, where).values(**values)
     return changed_one_row(session, stmt)
-
-
-def mark_rendered(*, session: Session, week: int, version: int) -> None:
-    """The sent message reflects `version` (never move backwards)."""
-    session.execute(
-        update(TallyMessage)
-        .where(col(TallyMessage.week) == week, col(TallyMessage.rendered_version) < version)
-        .values(rendered_version=version)
-    )

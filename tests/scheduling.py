@@ -90,9 +90,12 @@ def outbox_rows(engine: Engine) -> dict[str, OutboundMessage]:
         return {r.key: r for r in session.exec(select(OutboundMessage)).all()}
 
 
+TA_CHANNEL_KINDS = {"ta_digest", "question_brief", "reflection_digest"}
+
+
 def dms(summary: RunSummary) -> dict[str, int]:
-    """What a run sent to students (everything but the TA digest), by kind."""
-    return {kind: n for kind, n in summary.sent.items() if kind != "ta_digest"}
+    """What a run sent to students (everything but the TA channel's digest and files), by kind."""
+    return {kind: n for kind, n in summary.sent.items() if kind not in TA_CHANNEL_KINDS}
 
 
 def week_of(call: Call) -> int:

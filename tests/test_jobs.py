@@ -11,11 +11,13 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.runtime import Runtime
 from handlers.schedule.due import (
+    BRIEF,
     DIGEST,
     LINK,
     NOTICE,
     NOTICE_NO_LINK,
     PROMPT,
+    REFLECTIONS,
     REMINDER,
     message_key,
     reminder_time,
@@ -132,11 +134,11 @@ def test_after_downtime_what_became_due_is_sent_but_a_passed_reminder_is_not(
     """First run ever, 23 h before week 1's due time: the reminder only (no prompt on top)."""
     enrol(db, ("Ada", "U0ADA"))
     summary = run(db, course, settings, WEEK1_DUE - timedelta(hours=23))
-    assert summary.sent == {REMINDER: 1, NOTICE: 1, DIGEST: 1}
-    # Down again until after week 1's due time and week 2's end: nothing for week 1 any more.
+    assert summary.sent == {REMINDER: 1, NOTICE: 1, DIGEST: 1, BRIEF: 1}
+    # Down again until after week 1's due time and week 2's end: for week 1 only its digest of reflections.
     after = local(2021, 9, 30, 15, 20)
     summary = run(db, course, settings, after)
-    assert summary.sent == {PROMPT: 1, NOTICE_NO_LINK: 1}
+    assert summary.sent == {PROMPT: 1, NOTICE_NO_LINK: 1, BRIEF: 1, REFLECTIONS: 1}
     assert [week_of(c) for c in posts(fake_slack, "U0ADA")] == [1, 1, 2, 2]
 
 

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import select
 
 from handlers.records import class_record
+from handlers.schedule import paced
 from handlers.schedule import tally_worker as tally
 from rules.export import to_table
 from storage.db import session_scope
@@ -216,7 +217,7 @@ def test_tally_command(live: Live) -> None:
 def fast_edits(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about what is said, not Slack's pacing: don't wait its interval."""
     monkeypatch.setattr(tally, "MIN_INTERVAL", 0.2)
-    monkeypatch.setattr(tally, "RETRY_BASE", 0.02)
+    monkeypatch.setattr(paced, "RETRY_BASE", 0.02)
 
 
 @pytest.mark.usefixtures("fast_edits")

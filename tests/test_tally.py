@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.app import make_web_client
 from bot.config import Settings
 from handlers.deps import Deps
+from handlers.schedule import paced
 from handlers.schedule import tally_worker as tally
 from rules.course import Course
 from storage.db import make_engine, session_scope
@@ -43,7 +44,7 @@ def client(settings: Settings) -> WebClient:
 def fast_edits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests about what is sent (not how often) needn't wait Slack's pacing or retry back-off."""
     monkeypatch.setattr(tally, "MIN_INTERVAL", 0.2)
-    monkeypatch.setattr(tally, "RETRY_BASE", 0.02)
+    monkeypatch.setattr(paced, "RETRY_BASE", 0.02)
 
 
 def ask(session: Session, student_id: int, week: int = 1) -> None:

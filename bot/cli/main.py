@@ -1,4 +1,4 @@
-"""The `seminar-bot` command line: serve, db, roster, report, zoom, jobs."""
+"""The `seminar-bot` command line: serve, db, roster, report, brief, reflections, zoom, jobs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 
 from bot.cli.doctor import doctor
+from bot.cli.file_commands import brief, reflections
 from bot.cli.jobs_command import jobs_app
 from bot.cli.support import fail, runtime, settings
 from bot.cli.zoom_commands import zoom_app
@@ -36,6 +37,8 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(zoom_app, name="zoom")
 app.command()(doctor)
+app.command()(brief)
+app.command()(reflections)
 
 
 class Format(StrEnum):

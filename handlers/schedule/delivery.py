@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.slack.views.prompts import Message
+from handlers.week_files import WeekFile
 
 # Errors about the recipient: retrying will never help (chat.postMessage's documented errors).
 PERMANENT = frozenset(
@@ -92,6 +93,23 @@ def post(client: WebClient, channel: str, message: Message, **options: Any) -> D
     except (SlackClientError, OSError) as exc:
         return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
     return Delivery("sent", channel=response.get("channel"), ts=response.get("ts"))
+
+
+def upload(client: WebClient, channel: str, file: WeekFile, comment: str) -> Delivery:
+    """One files_upload_v2 into the channel, its failures classified like a post's."""
+    try:
+        client.files_upload_v2(
+            channel=channel,
+            content=file.content,
+            filename=file.filename,
+            title=file.title,
+            initial_comment=comment,
+        )
+    except SlackApiError as exc:
+        return _classify(exc)
+    except (SlackClientError, OSError) as exc:
+        return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
+    return Delivery("sent", channel=channel)
 
 
 def _classify(exc: SlackApiError) -> Delivery:

@@ -10,6 +10,9 @@
 - An hour after each discussion ends (questions count until 15 minutes after): one TA digest
   naming the students whose standing got worse since the previous week's digest. Only the
   latest week's digest is ever due, so downtime never produces a burst of stale digests.
+- When /ask closes, until the week's reflections are due: the question brief, one file to the
+  TA channel. When the reflections are due, for a week after: the reflection digest, one file.
+  Outside those windows neither is due, so starting mid-course sends no stale files.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlmodel import Session
 from handlers.records import class_record
 from handlers.slack.views import prompts
 from handlers.slack.views.prompts import Message, StandingChange
+from handlers.week_files import WeekFile, question_brief, reflection_digest
 from rules.course import PARTS, Course, Week
 from rules.credit import StudentRecord
 from storage import outbox, queries
@@ -34,11 +38,14 @@ NOTICE = "absence_notice"
 NOTICE_NO_LINK = "absence_notice_no_link"
 LINK = "recording_link"
 DIGEST = "ta_digest"
-ORDER = (REMINDER, PROMPT, NOTICE, NOTICE_NO_LINK, LINK, DIGEST)
+BRIEF = "question_brief"
+REFLECTIONS = "reflection_digest"
+ORDER = (REMINDER, PROMPT, NOTICE, NOTICE_NO_LINK, LINK, DIGEST, BRIEF, REFLECTIONS)
 
 REMINDER_LEAD = timedelta(hours=24)
 NOTICE_DELAY = timedelta(minutes=15)
 DIGEST_DELAY = timedelta(hours=1)
+FILE_WINDOW = timedelta(days=7)  # how long after its reflections fall due a week's digest may still go
 RANK = {"on_track": 0, "at_risk": 1, "no_credit": 2}
 
 
@@ -49,6 +56,7 @@ class Outgoing:
     envelope: Envelope
     message: Message
     to: str = ""
+    file: WeekFile | None = None  # uploaded, with `message` as its comment
 
     @property
     def label(self) -> str:
@@ -75,7 +83,9 @@ def boundaries(course: Course, week: Week) -> tuple[datetime, ...]:
     """Every instant at which something of this week may become due or stop being due."""
     end = week.discussion.end.astimezone(UTC)
     due = course.reflection_due(week).astimezone(UTC)
-    return (end, notice_time(week), reminder_time(course, week), due, digest_time(week))
+    closes = week.ask_window.end.astimezone(UTC)
+    reminder, digest = reminder_time(course, week), digest_time(week)
+    return (end, notice_time(week), closes, reminder, due, digest, due + FILE_WINDOW)
 
 
 def next_boundary(course: Course, now: datetime) -> datetime | None:
@@ -97,6 +107,7 @@ def due_messages(*, session: Session, course: Course, now: datetime) -> list[Out
                 found += _reflection(course, now, week, rec)
                 found += _absence(course, now, week, rec, links.get(week.number), state)
     found += _digest(session, course, now, record.students, state)
+    found += _week_files(session, course, now, state)
     pending = [o for o in found if _open(state.get(o.envelope.key))]
     return sorted(pending, key=lambda o: ORDER.index(o.envelope.kind))
 
@@ -184,3 +195,25 @@ def _digest(
     totals: dict[str, int] = dict(Counter(r.standing for r in active))
     envelope = Envelope(message_key(DIGEST, week.number), DIGEST, course.ta_channel, week.number)
     return [Outgoing(envelope, prompts.ta_digest(course, week, changes, totals), "TA channel")]
+
+
+def _week_files(
+    session: Session, course: Course, now: datetime, state: dict[str, MessageState]
+) -> list[Outgoing]:
+    """Each week's question brief (from /ask's close) and reflection digest (from the due time)."""
+    found: list[Outgoing] = []
+    for week in course.weeks:
+        due = course.reflection_due(week)
+        brief_key, digest_key = message_key(BRIEF, week.number), message_key(REFLECTIONS, week.number)
+        if week.ask_window.end <= now < due and _open(state.get(brief_key)):
+            brief = question_brief(session=session, course=course, week=week)
+            found.append(_to_tas(course, BRIEF, week, brief, prompts.brief_comment(week)))
+        if due <= now < due + FILE_WINDOW and _open(state.get(digest_key)):
+            digest = reflection_digest(session=session, course=course, week=week)
+            found.append(_to_tas(course, REFLECTIONS, week, digest, prompts.reflections_comment(week)))
+    return found
+
+
+def _to_tas(course: Course, kind: str, week: Week, file: WeekFile, comment: str) -> Outgoing:
+    envelope = Envelope(message_key(kind, week.number), kind, course.ta_channel, week.number)
+    return Outgoing(envelope, Message(comment), "TA channel", file)

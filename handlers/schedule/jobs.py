@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 
 from handlers.deps import Deps
 from handlers.schedule import question_copy
-from handlers.schedule.delivery import Delivery, Pacer, post
+from handlers.schedule.delivery import Delivery, Pacer, post, upload
 from handlers.schedule.due import Outgoing, due_messages, next_boundary
 from storage import outbox
 from storage.db import session_scope
@@ -201,7 +201,7 @@ def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
     """Post; on a 429, pause everyone for Retry-After and post the same message again."""
     channel = item.envelope.channel
     for _ in range(MAX_RATE_LIMITED):
-        result = post(run.client, channel, item.message)
+        result = _send(run, item)
         run.pacer.posted(channel)
         if result.outcome != "rate_limited":
             return result
@@ -214,6 +214,14 @@ def _post_until_not_limited(run: _Run, item: Outgoing) -> Delivery:
         if not run.pacer.wait(channel, run.stop):
             return Delivery("transient", error="stopped while rate limited")
     return Delivery("transient", error=f"still rate limited after {MAX_RATE_LIMITED} tries")
+
+
+def _send(run: _Run, item: Outgoing) -> Delivery:
+    """A message is posted; a week's file is uploaded with the message as its comment."""
+    channel = item.envelope.channel
+    if item.file is None:
+        return post(run.client, channel, item.message)
+    return upload(run.client, channel, item.file, item.message.text)
 
 
 class IdleGate:

@@ -18,12 +18,13 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.deps import Deps
 from handlers.schedule.delivery import Delivery, post
+from handlers.schedule.vote_count import render
 from handlers.slack.views import ask_replies as views
-from handlers.slack.views.prompts import Message
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboundMessage, utcnow
-from storage.submissions import question_copy, question_id_of
+from storage.question_votes import get_question
+from storage.submissions import question_id_of
 
 logger = logging.getLogger(__name__)
 FIRST_LEASE = timedelta(minutes=2)  # the inline attempt: far longer than the client's timeout
@@ -35,7 +36,7 @@ def send_first(deps: Deps, client: WebClient, key: str) -> None:
     """The inline attempt, right after /ask stored the question."""
     owner, at, channel = outbox.runner_id(), utcnow(), deps.course.questions_channel
     if channel and _reclaim(deps, key, owner, at, FIRST_LEASE):
-        _settle(deps, key, owner, _attempt(deps, client, key, channel))
+        _settle(deps, client, key, owner, _attempt(deps, client, key, channel))
 
 
 def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = utcnow) -> int:
@@ -47,7 +48,7 @@ def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = 
         if not _reclaim(deps, row.key, owner, wall()):
             continue
         result = _find(client, row) or _attempt(deps, client, row.key, row.channel)
-        sent += _settle(deps, row.key, owner, result, wall())
+        sent += _settle(deps, client, row.key, owner, result, wall())
     return sent
 
 
@@ -67,13 +68,12 @@ def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
 
 
 def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
-    """Post the copy (mentions neutralised), its key in the metadata."""
+    """Post the copy (mentions neutralised) with its upvote button and count, its key in the metadata."""
     with session_scope(deps.engine) as session:
-        found = question_copy(session=session, question_id=question_id_of(key))
-    if found is None:
+        question = get_question(session=session, question_id=question_id_of(key))
+    if question is None:
         return Delivery("permanent", error="the question is gone")
-    question, name = found
-    message = Message(views.channel_post(name, question.week, question.text))
+    message = render(deps.engine, question)
     return post(
         client,
         channel,
@@ -91,13 +91,20 @@ def _reclaim(deps: Deps, key: str, owner: str, at: datetime, lease: timedelta = 
         return outbox.reclaim(session=session, key=key, owner=owner, at=at, lease=lease)
 
 
-def _settle(deps: Deps, key: str, owner: str, result: Delivery, at: datetime | None = None) -> int:
-    """Record what the attempt came to; 1 when the copy is in the channel."""
+def _settle(
+    deps: Deps, client: WebClient, key: str, owner: str, result: Delivery, at: datetime | None = None
+) -> int:
+    """Record what the attempt came to; 1 when the copy is in the channel.
+
+    A vote or a mark stored before the copy was recorded as sent found nothing to edit, so the
+    copy's count is brought up to date now.
+    """
     at = at or utcnow()
     if result.outcome == "sent":
         ts, channel = result.ts, result.channel
         with session_scope(deps.engine) as session:
             outbox.mark_sent(session=session, key=key, owner=owner, at=at, slack_channel=channel, slack_ts=ts)
+        deps.votes.touch(client, question_id_of(key))
         return 1
     if result.outcome == "permanent":
         with session_scope(deps.engine) as session:

@@ -1,20 +1,18 @@
 """The live question tally in the TA channel: one message per week, edited as questions arrive.
 
 `note_question` is on the /ask hot path: it bumps the week's version in the database and wakes
-this process's updater for the week, then returns. The updater renders the newest state at most
-once every `MIN_INTERVAL` seconds per week (chat.update is Tier 3) and keeps going until the
-message reflects the latest version, so bursts coalesce and the last change is never lost. The
-edit slot and the right to post the first message are claimed in the database, so any number
-of processes share one message per week.
+this process's updater for the week, then returns. The edits are paced and coalesced by
+handlers/schedule/paced.py, at most one every `MIN_INTERVAL` seconds per week. The right to post
+the first message is claimed in the database too, so any number of processes share one message
+per week.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,29 +21,18 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
 from handlers.records import summarize_week
+from handlers.schedule.paced import Look, PacedEdits
 from handlers.slack.views.tally_message import tally_message
 from rules.course import Course
 from storage import tally_rows as store
 from storage.db import session_scope
-from storage.models import TallyMessage, utcnow
+from storage.models import TallyMessage
 
 logger = logging.getLogger(__name__)
 MIN_INTERVAL = 2.0  # seconds between edits of one week's message
 POST_LEASE = 60.0  # a `posting:` claim older than this belongs to a dead process
-MAX_FAILURES = 4
-RETRY_BASE = 0.25  # seconds; doubled after each failed attempt
 FINAL_WINDOW = timedelta(days=1)  # how long after /ask closes a missed summary is still posted
 LOST_MESSAGE = {"message_not_found", "cant_update_message", "edit_window_closed"}
-
-
-@dataclass
-class _Updater:
-    """The background updater for one week."""
-
-    client: WebClient
-    pending: bool = True
-    error: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class TallyError(Exception):
@@ -63,26 +50,32 @@ class _Message:
     blocks: list[dict[str, Any]]
 
 
-class TallyWorker:
+class TallyWorker(PacedEdits):
     """This process's tally updaters, one thread per week at most; the runtime owns one."""
 
+    what = "week tally"
+
     def __init__(self, engine: Engine, course: Course, clock: Callable[[], datetime]) -> None:
-        self.engine, self.course, self.clock = engine, course, clock
-        self._lock = threading.Lock()
-        self._updaters: dict[int, _Updater] = {}
+        super().__init__(engine, TallyMessage)
+        self.course, self.clock = course, clock
+
+    @property
+    def interval(self) -> float:
+        """At most one edit every MIN_INTERVAL seconds per week."""
+        return MIN_INTERVAL
 
     def note_question(self, client: WebClient, week: int) -> None:
         """A question was stored for `week`: bring the week's tally message up to date (soon)."""
         with session_scope(self.engine) as session:
             store.bump(session=session, week=week, channel=self.course.ta_channel)
-        self._wake(client, week)
+        self.wake(client, week)
 
     def touch(self, client: WebClient, week: int) -> None:
         """Something a tally shows changed (a match, an excuse): update it if the week has one."""
         with session_scope(self.engine) as session:
             exists = store.bump_existing(session=session, week=week)
         if exists:
-            self._wake(client, week)
+            self.wake(client, week)
 
     def refresh(
         self, client: WebClient, week: int, final: bool = False, timeout: float = 15.0
@@ -94,7 +87,7 @@ class TallyWorker:
         """
         with session_scope(self.engine) as session:
             version = store.bump(session=session, week=week, channel=self.course.ta_channel, final=final)
-        updater = self._wake(client, week)
+        updater = self.wake(client, week)
         deadline = time.monotonic() + timeout
         while True:
             with session_scope(self.engine) as session:
@@ -130,92 +123,31 @@ class TallyWorker:
                 logger.warning("could not post week %s's summary: %s", week, error)
         return done
 
-    def drain(self, timeout: float = 15.0) -> bool:
-        """Wait until no updater is running (tests, shutdown)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                running = list(self._updaters.values())
-            if not running:
-                return True
-            running[0].done.wait(max(0.0, deadline - time.monotonic()))
-        return False
+    def look(self, key: int) -> Look:
+        """Done when the message shows the latest version; busy while another process posts it."""
+        with session_scope(self.engine) as session:
+            row = store.get(session=session, week=key)
+        if row is None or (row.rendered_version >= row.version and _posted(row.ts)):
+            return Look(done=True)
+        busy = bool(row.ts) and not _posted(row.ts) and not store.posting_expired(row.ts, POST_LEASE)
+        return Look(done=False, busy=busy, updated_at=row.updated_at)
 
-    def _wake(self, client: WebClient, week: int) -> _Updater:
-        """Make sure an updater for the week will look at the database after this call."""
-        with self._lock:
-            updater = self._updaters.get(week)
-            if updater is not None:
-                updater.pending, updater.client, updater.error = True, client, None
-                return updater
-            updater = self._updaters[week] = _Updater(client)
-        name = f"tally-week-{week}"
-        threading.Thread(target=self._run, args=(week, updater), name=name, daemon=True).start()
-        return updater
-
-    def _run(self, week: int, updater: _Updater) -> None:
-        """Catch up until nothing is pending; retry failures with back-off, then give up loudly."""
-        failures = 0
-        while True:
-            with self._lock:
-                if not updater.pending:
-                    del self._updaters[week]
-                    updater.done.set()
-                    return
-                updater.pending = False
-            try:
-                self._catch_up(updater.client, week)
-                failures, updater.error = 0, None
-            except Exception as exc:  # noqa: BLE001 - a background thread must never die silently
-                failures += 1
-                updater.error = _describe(exc)
-                logger.warning("week %s tally update failed (%s)", week, updater.error, exc_info=True)
-                if failures < MAX_FAILURES:
-                    updater.pending = True
-                    time.sleep(min(8.0, RETRY_BASE * 2**failures))
-                else:
-                    logger.error("giving up on week %s's tally until the next question", week)
-
-    def _catch_up(self, client: WebClient, week: int) -> None:
-        """Render and send until the message reflects the latest version (or another process will)."""
-        while True:
-            with session_scope(self.engine) as session:
-                row = store.get(session=session, week=week)
-            if row is None or (row.rendered_version >= row.version and _posted(row.ts)):
-                return
-            if row.ts and not _posted(row.ts) and not store.posting_expired(row.ts, POST_LEASE):
-                time.sleep(0.2)  # another process is posting the first message
-                continue
-            with session_scope(self.engine) as session:
-                got_slot = store.claim_slot(session=session, week=week, now=utcnow(), interval=MIN_INTERVAL)
-            if not got_slot:
-                wait = (row.updated_at - utcnow()).total_seconds() + MIN_INTERVAL
-                time.sleep(min(MIN_INTERVAL, max(0.05, wait)))
-                continue
-            self._send(client, week)
-
-    def _send(self, client: WebClient, week: int) -> None:
-        """Render the current state and post or update the one message; record what it reflects."""
+    def send(self, client: WebClient, key: int) -> int | None:
+        """Render the current state and post or update the one message; the version it reflects."""
+        week = key
         with session_scope(self.engine) as session:
             row = store.get(session=session, week=week)
             assert row is not None
             version, ts, channel = row.version, row.ts, row.channel
             if ts and not _posted(ts) and not store.posting_expired(ts, POST_LEASE):
-                return  # another process is posting; _catch_up waits for it
+                return None  # another process is posting; the catch-up waits for it
             summary = summarize_week(
                 session=session, course=self.course, now=self.clock(), week=week, final=row.final
             )
         text, blocks = tally_message(summary)
         message = _Message(week, channel, ts, text, blocks)
-        try:
-            sent = self._update(client, message) if _posted(ts) else self._post(client, message)
-        finally:
-            with session_scope(self.engine) as session:
-                store.restart_slot(session=session, week=week, now=utcnow())
-        if not sent:
-            return
-        with session_scope(self.engine) as session:
-            store.mark_rendered(session=session, week=week, version=version)
+        sent = self._update(client, message) if _posted(ts) else self._post(client, message)
+        return version if sent else None
 
     def _post(self, client: WebClient, m: _Message) -> bool:
         """Claim and post the week's first message; False when another process has the claim."""
@@ -260,8 +192,3 @@ def _summary_sent(row: TallyMessage | None) -> bool:
 def _posted(ts: str | None) -> bool:
     return bool(ts) and not str(ts).startswith(store.POSTING)
 
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or "slack_error")
-    return type(exc).__name__

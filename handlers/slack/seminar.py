@@ -1,4 +1,4 @@
-"""Slack: `/seminar`, the TAs' tools — tally, report, export, unmatched, match, excuse, recording."""
+"""Slack: `/seminar`, the TAs' tools — tally, report, export, unmatched, match, excuse, recording, queue."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from handlers.records import class_record, student_record, summarize_week
 from handlers.schedule.tally_worker import TallyError
 from handlers.slack.accounts import is_ta
 from handlers.slack.after_ack import committed
+from handlers.slack.queue import queue_reply
 from handlers.slack.seminar_args import USAGE, Command, UsageError, parse
 from handlers.slack.student_ref import Unresolved, find_student
 from handlers.slack.views import seminar_replies as views
@@ -252,6 +253,11 @@ def do_recording(call: Call) -> Replies:
     return [views.recording_set(call.deps.course, week, url, previous if previous != url else None)]
 
 
+def do_queue(call: Call) -> Replies:
+    """The moderator's queue for the week (handlers/slack/queue.py)."""
+    return [queue_reply(call.deps, call.week.number)]
+
+
 ACTIONS: dict[str, Callable[[Call], Replies]] = {
     "tally": do_tally,
     "report": do_report,
@@ -261,4 +267,5 @@ ACTIONS: dict[str, Callable[[Call], Replies]] = {
     "excuse": do_excuse,
     "unexcuse": do_unexcuse,
     "recording": do_recording,
+    "queue": do_queue,
 }

@@ -23,6 +23,7 @@ USAGE = {
     "excuse": "/seminar excuse <student> <week> [reason]",
     "unexcuse": "/seminar unexcuse <student> <week>",
     "recording": "/seminar recording <week> <https://…>",
+    "queue": "/seminar queue [week]",
 }
 ALIASES = {"?": "help", "-h": "help", "--help": "help", "csv": "export", "match-zoom": "match"}
 NEED_STUDENT = "Start with the student: an @mention, their email, or their name as on the roster."
@@ -258,4 +259,5 @@ _PARSERS = {
     "excuse": _excuse,
     "unexcuse": _unexcuse,
     "recording": _recording,
+    "queue": _optional_week("queue"),
 }

@@ -76,6 +76,7 @@ class FakeSlack(FakeServer):
         self.delays: dict[str, float] = {}
         self.uploads: dict[str, bytes] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.files: dict[str, list[dict[str, Any]]] = {}
         self.per_channel_per_second: float | None = None
         self.workspace_per_minute: int | None = None
         self._ts = itertools.count(1)
@@ -106,6 +107,7 @@ class FakeSlack(FakeServer):
             self.delays.clear()
             self.uploads.clear()
             self.messages.clear()
+            self.files.clear()
             self.per_channel_per_second = None
             self.workspace_per_minute = None
             self._last_post.clear()
@@ -246,7 +248,7 @@ class FakeSlack(FakeServer):
         if method == "conversations.history":
             return self._history(body)
         if method == "chat.update":
-            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+            return self._update_message(body)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method in ("views.open", "views.publish", "views.update", "views.push"):
@@ -260,7 +262,7 @@ class FakeSlack(FakeServer):
             file_id = f"F{next(self._ts):08d}"
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return {"ok": True, "files": body.get("files", [])}
+            return self._share_files(body)
         return {"ok": True}
 
     def connections_open(self, authorization: str) -> dict[str, Any]:
@@ -284,11 +286,41 @@ class FakeSlack(FakeServer):
         metadata = body.get("metadata")
         metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
         message = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": body.get("text")}
+        if body.get("blocks"):
+            message["blocks"] = _json(body["blocks"])
         if metadata:
             message["metadata"] = metadata
         with self.lock:
             self.messages.setdefault(str(body.get("channel", "")), []).append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": body.get("text")}}
+
+    def _update_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        """chat.update: the channel's message with that ts gets the new text and blocks."""
+        channel, ts = str(body.get("channel", "")), str(body.get("ts", ""))
+        with self.lock:
+            found = [m for m in self.messages.get(channel, []) if m["ts"] == ts]
+            for message in found:
+                message["text"] = body.get("text")
+                if body.get("blocks"):
+                    message["blocks"] = _json(body["blocks"])
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _share_files(self, body: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal: the uploaded files appear in the channel, with the comment."""
+        files = _json(body.get("files") or "[]")
+        channel = str(body.get("channel_id", ""))
+        with self.lock:
+            for f in files:
+                content = self.uploads.get(str(f.get("id")), b"").decode("utf-8", "replace")
+                entry = {"id": f.get("id"), "title": f.get("title"), "content": content}
+                entry["comment"] = body.get("initial_comment")
+                self.files.setdefault(channel, []).append(entry)
+        return {"ok": True, "files": files}
+
+    def shared(self, channel: str) -> list[dict[str, Any]]:
+        """The files shared in a channel (id, title, content, comment), oldest first."""
+        with self.lock:
+            return list(self.files.get(channel, []))
 
     def _history(self, body: dict[str, Any]) -> dict[str, Any]:
         """conversations.history: newest first, after `oldest`; metadata only if asked for."""
@@ -389,6 +421,11 @@ class _Handler(QuietHandler):
 
 def _matches(call: Call, method: str, channel: str | None) -> bool:
     return call.method == method and (channel is None or call.body.get("channel") == channel)
+
+
+def _json(value: Any) -> Any:
+    """A JSON argument as slack_sdk sends it: a string in a form body, a value in a JSON body."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _parse(raw: bytes) -> dict[str, Any]:

@@ -162,3 +162,16 @@ def _change_line(change: StandingChange) -> str:
 
 def _report_hint() -> str:
     return "Details: `/seminar report` in Slack, or `seminar-bot report` on the server."
+
+
+def brief_comment(week: Week) -> str:
+    """The comment on the week's question brief in the TA channel."""
+    return (
+        f"{week_title(week)}: /ask has closed. Here are the week's questions ranked by votes, "
+        "ready to forward to the speaker."
+    )
+
+
+def reflections_comment(week: Week) -> str:
+    """The comment on the week's reflection digest in the TA channel."""
+    return f"{week_title(week)}: reflections are due. Here is every reflection, and who has none."

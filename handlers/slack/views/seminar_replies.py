@@ -38,6 +38,7 @@ HELP = """*`/seminar` — TA tools* (replies are visible only to you)
 • {excuse} — excuse a week; the reason shows in the report and export
 • {unexcuse} — withdraw an excuse
 • {recording} — set a week's recording link (absent students are sent it)
+• {queue} — the week's open questions ranked by votes, each with *Mark asked*; then the asked ones
 Name a student with an @mention, their email (roster or Zoom) or their name as on the roster \
 (put a name with a number in quotes). Weeks can be written `3`, `w3` or `week 3`. \
 Every change is recorded with who and when."""

@@ -1,6 +1,6 @@
 """presence_spans, presence_state: presence materialised per student, week and part
 
-Revision ID: 0003_presence_cache
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-29 09:30:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_presence_cache"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

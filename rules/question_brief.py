@@ -1,0 +1,79 @@
+"""The week's questions ranked by votes (ties: the earlier question first), and the brief for the speaker.
+
+The moderator's queue (`/seminar queue`) and the brief the scheduler uploads when /ask closes
+(`seminar-bot brief`) both rank with `ranked`; the brief's Markdown is built only here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from rules.course import Week
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+@dataclass(frozen=True)
+class RankedQuestion:
+    """One question as ranked: who asked it, when, its votes and whether a TA marked it asked."""
+
+    id: int
+    asker: str
+    text: str
+    asked_at: datetime
+    votes: int
+    asked: bool
+
+
+def ranked(questions: Iterable[RankedQuestion]) -> list[RankedQuestion]:
+    """Most votes first; ties by the earlier question (then the lower id, so the order is total)."""
+    return sorted(questions, key=lambda q: (-q.votes, q.asked_at, q.id))
+
+
+def split(questions: Iterable[RankedQuestion]) -> tuple[list[RankedQuestion], list[RankedQuestion]]:
+    """(open, asked), each ranked."""
+    order = ranked(questions)
+    return [q for q in order if not q.asked], [q for q in order if q.asked]
+
+
+def brief_markdown(
+    course_name: str, week: Week, questions: Sequence[RankedQuestion], tz: tzinfo
+) -> str:
+    """The Markdown brief: every question of the week, ranked, with asker, votes and asked or not."""
+    order = ranked(questions)
+    askers = len({q.asker for q in order})
+    asked = sum(1 for q in order if q.asked)
+    lines = [
+        f"# Questions, week {week.number}{_about(week)}",
+        "",
+        f"{md_text(course_name)} · {week.date:%a %b %d %Y} · {_n(len(order), 'question')} from "
+        f"{_n(askers, 'student')} · {asked} asked in the discussion · ranked by votes, ties by the "
+        "earlier question",
+        "",
+    ]
+    if not order:
+        lines.append("Nobody asked a question this week.")
+    for rank, q in enumerate(order, start=1):
+        status = "asked in the discussion" if q.asked else "not asked"
+        when = q.asked_at.astimezone(tz)
+        lines.append(f"{rank}. **{_n(q.votes, 'vote')}** · {md_text(q.asker)} · {when:%H:%M} · {status}")
+        lines += [f"   > {line}" if line.strip() else "   >" for line in q.text.split("\n")]
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def md_text(text: str) -> str:
+    """A name as literal Markdown text: every character Markdown could read as markup is escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+def _about(week: Week) -> str:
+    detail = ": ".join(part for part in (week.speaker, week.title) if part)
+    return f" ({md_text(detail)})" if detail else ""
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
