@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 LINK_KINDS = ("email", "registrant_id", "zoom_user_id", "name")
@@ -131,10 +131,26 @@ class Staff:
         return cls(frozenset(e.strip().lower() for e in listed), frozenset(normalize_name(e) for e in listed))
 
     def __contains__(self, who: Identity) -> bool:
+        return self.by_email(who) or self.by_name(who)
+
+    def by_email(self, who: Identity) -> bool:
+        """Listed by the email Zoom reported: staff, whoever else they might match."""
         email = who.email.strip().lower()
-        return bool(email and email in self.emails) or bool(
-            who.name and normalize_name(who.name) in self.names
-        )
+        return bool(email and email in self.emails)
+
+    def by_name(self, who: Identity) -> bool:
+        """Listed by display name only: weaker than a student's email or linked Zoom id."""
+        return bool(who.name and normalize_name(who.name) in self.names)
+
+    def drops(self, who: Identity, match: Callable[[Identity], int | None]) -> bool:
+        """Staff by email always; staff by name unless the visit is a student's by email or id.
+
+        A panelist "Sam Lee" must not take the minutes of a student Sam Lee who joined with the
+        roster email.
+        """
+        if self.by_email(who):
+            return True
+        return self.by_name(who) and match(replace(who, name="")) is None
 
 
 class Matcher:

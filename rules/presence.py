@@ -90,13 +90,14 @@ def presence_spans(
 ) -> list[OwnerSpans]:
     """Each owner's union of visits per week and part; `minutes_at` turns it into minutes.
 
-    Visits of `[zoom] staff` are dropped before matching, whatever their source.
+    Visits of `[zoom] staff` are dropped before matching, whatever their source (a staff name
+    yields to a student's email or linked Zoom id: `Staff.drops`).
     """
     visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
     labels: dict[str, Identity] = {}
     staff = Staff.of(course.zoom.staff)
     for part, who, spans in _participant_spans(list(marks), course):
-        if who in staff:
+        if staff.drops(who, match):
             continue  # never counted, never listed as unmatched
         sid = match(who)
         owner = f"s:{sid}" if sid is not None else who.group

@@ -89,6 +89,25 @@ def test_staff_are_never_counted_even_when_they_match_a_student() -> None:
     assert table.unmatched == []
 
 
+def test_a_staff_name_yields_to_a_students_email_or_linked_id() -> None:
+    """A panelist "Sam Lee" must not take the minutes of the student Sam Lee who joined with their email."""
+    course = replace(COURSE, zoom=ZoomOptions(staff=("Sam Lee",)))
+    marks = [
+        mark("join", t(13, 30), key="student", email="sam@x.edu", user_name="Sam Lee"),
+        mark("leave", t(14, 10), key="student", email="sam@x.edu", user_name="Sam Lee"),
+        mark("join", t(13, 30), key="panelist", email="", user_name="sam  lee"),
+        mark("leave", t(14, 30), key="panelist", email="", user_name="sam  lee"),
+        mark("join", t(13, 30), key="other", email="sam.lee@gmail.com", user_name="Sam Lee"),
+        mark("leave", t(14, 30), key="other", email="sam.lee@gmail.com", user_name="Sam Lee"),
+    ]
+    students = {"sam@x.edu": 1}
+    table = presence_from_marks(
+        marks, course=course, now=local(2021, 12, 31), match=lambda who: students.get(who.email.lower())
+    )
+    assert table.minutes == {(1, 1, "webinar"): 40.0}
+    assert table.unmatched == []
+
+
 def test_webhook_staff_are_not_listed_unmatched(live: Live, invoke) -> None:  # type: ignore[no-untyped-def]
     with session_scope(live.runtime.engine) as session:
         add_student(session, "Bob Builder", "bob@example.edu")

@@ -392,11 +392,12 @@ class _Handler(QuietHandler):
             self.send_json(200, fake.connections_open(self.headers.get("Authorization", "")))
             return
         wait = fake._rate_limited(method, body)
-        fake._record(call)
         if wait is not None:
+            fake._record(call)
             self.send_json(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
             return
         answer = fake.answer(method, body)
+        fake._record(call)  # after Slack acted: whoever waits for the call sees its effect
         if fault is not None and not fault.answers_ok:
             self._fail(fault)  # Slack acted, then the answer failed
             return
