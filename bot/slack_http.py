@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import BoltContext, BoltRequest
+from slack_bolt.request import payload_utils
 from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
@@ -62,8 +63,40 @@ def parse_body(text: str, content_type: str | None) -> dict[str, Any]:
     return parsed
 
 
+# What Bolt derives from every body before any listener runs: its context and each listener
+# argument (slack_bolt/kwargs_injection/utils.py); each indexes the body unchecked.
+_BOLT_READS = (
+    payload_utils.to_options,
+    payload_utils.to_shortcut,
+    payload_utils.to_action,
+    payload_utils.to_view,
+    payload_utils.to_command,
+    payload_utils.to_event,
+    payload_utils.to_message,
+    payload_utils.to_step,
+)
+
+
+def readable(body: dict[str, Any], context: BoltContext) -> BoltContext:
+    """Bolt's context for a body both we and Bolt can read, or MalformedBody saying why not.
+
+    `slack_shape.problem` names what our listeners need; whatever else Bolt itself cannot read
+    (an `event.user` that is a number, an `interactive_message` without actions) is refused here,
+    once, for HTTP and Socket Mode alike, instead of failing inside Bolt with a 500.
+    """
+    why = problem(body)
+    if why:
+        raise MalformedBody(why)
+    try:
+        for read in _BOLT_READS:
+            read(body)
+        return build_context(context, body)
+    except (TypeError, AttributeError, LookupError, ValueError) as exc:
+        raise MalformedBody(f"a field Slack always sends is missing or mistyped ({exc!r:.80})") from None
+
+
 class SlackRequest(BoltRequest):
-    """A BoltRequest whose body is read by `parse_body` and checked by `slack_shape.problem`.
+    """A BoltRequest whose body is read by `parse_body` and checked by `readable`.
 
     Bolt still verifies the raw body; a body of the wrong shape raises MalformedBody here, before
     Bolt's matchers and its error handler index into it.
@@ -80,10 +113,7 @@ class SlackRequest(BoltRequest):
         super().__init__(body="", query=query, headers=dict(headers or {}), context=context)  # type: ignore[arg-type]
         self.raw_body = body
         self.body = parse_body(body, self.content_type)
-        why = problem(self.body)
-        if why:
-            raise MalformedBody(why)
-        self.context = build_context(BoltContext(context or {}), self.body)
+        self.context = readable(self.body, BoltContext(context or {}))
 
     def to_copyable(self) -> SlackRequest:
         """A copy for another thread, parsed the same way (Bolt's copy would reparse with its own)."""

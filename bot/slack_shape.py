@@ -17,6 +17,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "view_closed": ("user.id", "view.type", "view.callback_id"),
     "event_callback": ("event.type",),
 }
+# What each event our listeners handle must carry, as for _REQUIRED.
+_EVENT_REQUIRED: dict[str, tuple[str, ...]] = {"app_home_opened": ("event.user",)}
 
 
 def problem(body: dict[str, Any]) -> str | None:
@@ -33,9 +35,28 @@ def problem(body: dict[str, Any]) -> str | None:
     for field in ("actions", "authorizations", "response_urls"):
         if field in body and not _list_of_objects(body[field]):
             return f"`{field}` is not a list of objects"
-    for path in _REQUIRED.get(kind or "", ()):
+    event_type = body["event"].get("type") if kind == "event_callback" and "event" in body else None
+    for path in (*_REQUIRED.get(kind or "", ()), *_EVENT_REQUIRED.get(str(event_type), ())):
         if not _string_at(body, path):
-            return f"{kind} without `{path}`"
+            return f"{kind if event_type is None else event_type} without `{path}`"
+    return _view_problem(body.get("view"))
+
+
+def _view_problem(view: Any) -> str | None:
+    """A modal's fields our listeners read: `private_metadata` text, `state.values` by block and action."""
+    if not isinstance(view, dict):
+        return None
+    if view.get("private_metadata") is not None and not isinstance(view["private_metadata"], str):
+        return "`view.private_metadata` is not a string"
+    state = view.get("state")
+    if state is None:
+        return None
+    values = state.get("values", {}) if isinstance(state, dict) else None
+    if not isinstance(values, dict) or not all(
+        isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
+        for block in values.values()
+    ):
+        return "`view.state.values` is not an object of blocks of input objects"
     return None
 
 

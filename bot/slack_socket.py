@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.socket_mode.builtin.client import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.slack_http import MalformedBody, readable
 
 logger = logging.getLogger(__name__)
 PING_SECONDS = 10.0  # a connection silent for 4 pings is dropped and re-opened
@@ -23,11 +29,32 @@ ENVELOPE_WORKERS = 32  # envelopes dispatched at once (each waits only for its l
 FIRST_RETRY, MAX_RETRY = 2.0, 60.0
 
 
+class CheckedHandler(SocketModeHandler):
+    """Bolt's handler, refusing an envelope whose payload Bolt or our listeners cannot read.
+
+    Over HTTP such a body gets a 400 (bot/web.py); here it is acknowledged, so Slack does not
+    redeliver it, and goes no further: the same check, `bot.slack_http.readable`.
+    """
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        """Check the payload, then let Bolt dispatch it."""
+        payload: Any = req.payload
+        try:
+            if not isinstance(payload, dict):
+                raise MalformedBody("the payload is not a JSON object")
+            readable(payload, BoltContext())
+        except MalformedBody as exc:
+            logger.warning("Slack Socket Mode: refused a malformed %s envelope: %s", str(req.type)[:40], exc)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        super().handle(client, req)
+
+
 class SlackSocket:
     """One Socket Mode connection for the app, kept open until `stop`."""
 
     def __init__(self, app: App, app_token: str, *, ping_interval: float = PING_SECONDS) -> None:
-        self.handler = SocketModeHandler(
+        self.handler = CheckedHandler(
             app,
             app_token=app_token,
             web_client=app.client,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from rules.credit import ClassRecord, StudentRecord, WeekRecord
@@ -19,11 +20,20 @@ CSV_FIELDS = (
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these (full-width
 # forms too, which some spreadsheets read as the ASCII ones).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Spreadsheets that trim a cell on import (or drop its quotes) run ` =1+1` and `"=1+1"` too.
+_PADDING = re.compile(r"[\s\"']*")
+
+
+def formula_like(text: str) -> bool:
+    """True when a spreadsheet could read `text` as a formula, once leading spaces and quotes go."""
+    padding = _PADDING.match(text)
+    rest = text[padding.end() :] if padding else text
+    return text.startswith(FORMULA_STARTS) or rest.startswith(FORMULA_STARTS)
 
 
 def safe_cell(value: object) -> object:
-    """A text cell a spreadsheet shows as text: a leading `'` before a formula character."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A text cell a spreadsheet shows as text: a leading `'` before anything formula-like."""
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
 

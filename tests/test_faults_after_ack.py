@@ -131,6 +131,21 @@ def test_a_copy_that_landed_before_the_failure_is_posted_once(ada: Live, fault: 
     assert not any(LOST in r for r in replies(live)) and len(stored(live)) == 1
 
 
+def test_a_landed_copy_is_found_however_many_messages_came_after_it(ada: Live) -> None:
+    """The retry looks through every page of the channel's history, not only the newest 200."""
+    live = ada
+    live.slack.fail("chat.postMessage", channel=QNA, status=500, landed=True)
+    ask(live)
+    settled(live, released)
+    client = scheduler_client(live.runtime.settings)
+    for i in range(450):  # other students' copies, posted since
+        client.chat_postMessage(channel=QNA, text=f"another question {i}")
+    tick(live, minutes=5)
+    copies = [m for m in live.slack.posted(QNA) if "Does the copy land once?" in str(m["text"])]
+    assert len(copies) == 1 and copy_row(live).status == outbox.SENT
+    assert copy_row(live).slack_ts == copies[0]["ts"]
+
+
 NOT_LANDED = [{"status": 503}, {"status": 200, "error": "not_in_channel"}, {"drop": True}]
 
 

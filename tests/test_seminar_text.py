@@ -7,7 +7,9 @@ import io
 from typing import Any
 
 from sqlmodel import select
+from typer.testing import CliRunner
 
+from bot.cli import app
 from handlers.slack.views.mrkdwn import unescape
 from storage.db import session_scope
 from storage.models import Excuse, IdentityLink, RecordingLink, TaAction
@@ -153,6 +155,7 @@ def test_user_text_cannot_break_the_code_blocks(live: Live) -> None:
 
 def test_export_and_cli_csv_neutralise_formulas(live: Live) -> None:
     hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain"]
+    hostile += [" =1+1", '"=1+1"', "\n@SUM(A1)", "' -2"]  # run by spreadsheets that trim on import
     with session_scope(live.runtime.engine) as session:
         for i, name in enumerate(hostile):
             s = add_student(session, name, f"s{i}@example.edu")
@@ -164,7 +167,16 @@ def test_export_and_cli_csv_neutralise_formulas(live: Live) -> None:
     assert sorted(r["name"] for r in rows) == sorted(_neutral(n) for n in hostile)
     assert all(not cell.startswith(FORMULA_STARTS) for r in rows for cell in r.values())
     assert all(r["excuse_reason"] == r["name"] for r in rows) and {r["week"] for r in rows} == {"1"}
+    settings = live.runtime.settings
+    env = {"DATABASE_URL": settings.database_url, "COURSE_FILE": str(settings.course_file)}
+    cli = CliRunner().invoke(app, ["report", "--format", "csv", "--week", "1"], env=env)
+    assert cli.exit_code == 0, cli.output
+    printed = list(csv.DictReader(io.StringIO(cli.stdout, newline="")))  # at the real clock: compare the text
+    cells = sorted((r["name"], r["excuse_reason"]) for r in printed)
+    assert cells == sorted((n, n) for n in map(_neutral, hostile))
 
 
 def _neutral(text: str) -> Any:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """The cell a safe CSV holds: `'` first when a formula character follows any spaces and quotes."""
+    runs = text.startswith(FORMULA_STARTS) or text.lstrip(" \n\"'").startswith(FORMULA_STARTS)
+    return "'" + text if runs else text

@@ -161,6 +161,12 @@ def ts_ago(seconds: int) -> int:
     return int(time.time()) - seconds
 
 
+def signed_with_stamp(body: bytes, stamp: str) -> dict[str, Any]:
+    """Zoom's headers with this timestamp (sent as Latin-1, as HTTP carries it), signed by the secret."""
+    mac = hmac.new(ZOOM_SECRET.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    return {"x-zm-request-timestamp": stamp.encode("latin-1"), "x-zm-signature": "v0=" + mac.hexdigest()}
+
+
 BAD_DELIVERIES = (
     (
         "forged",
@@ -179,6 +185,7 @@ BAD_DELIVERIES = (
     ),
     ("stale", b'{"event":"x.y"}', zoom_headers(b'{"event":"x.y"}', ts=ts_ago(4 * 3600)), 401, "window"),
     ("future", b'{"event":"x.y"}', zoom_headers(b'{"event":"x.y"}', ts=ts_ago(-900)), 401, "window"),
+    ("superscript", b'{"event":"x.y"}', signed_with_stamp(b'{"event":"x.y"}', "\u00b2"), 401, "Unix seconds"),
     ("not json", b"event=webinar.started", None, 400, "not JSON"),
     ("latin-1", '{"event":"é"}'.encode("latin-1"), None, 400, "not JSON"),
     ("array", b'[{"event":"webinar.started"}]', None, 400, "JSON object"),

@@ -29,7 +29,7 @@ from storage.submissions import question_id_of
 logger = logging.getLogger(__name__)
 FIRST_LEASE = timedelta(minutes=2)  # the inline attempt: far longer than the client's timeout
 HISTORY_SLACK = timedelta(minutes=5)  # look this far before the copy was recorded (clock skew)
-HISTORY_PAGE = 200
+HISTORY_PAGE, HISTORY_PAGES = 200, 50  # conversations.history is Tier 3: 50 pages a minute
 
 
 def send_first(deps: Deps, client: WebClient, key: str) -> None:
@@ -53,18 +53,26 @@ def retry_pending(deps: Deps, client: WebClient, wall: Callable[[], datetime] = 
 
 
 def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
-    """The copy if an earlier attempt landed; a non-sent Delivery when we cannot tell."""
-    oldest = (row.created_at - HISTORY_SLACK).timestamp()
-    try:
-        history = client.conversations_history(
-            channel=row.channel, oldest=f"{oldest:.6f}", limit=HISTORY_PAGE, include_all_metadata=True
-        )
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        return Delivery("transient", error=f"could not look for an earlier copy: {_describe(exc)}")
-    for message in history.get("messages") or []:
-        if views.is_copy(message, row.key):
-            return Delivery("sent", channel=row.channel, ts=str(message.get("ts")))
-    return None
+    """The copy if an earlier attempt landed; a non-sent Delivery when we cannot tell.
+
+    Every page since the copy was recorded: in a busy channel the copy may be far from the newest.
+    """
+    oldest, cursor = f"{(row.created_at - HISTORY_SLACK).timestamp():.6f}", ""
+    for _ in range(HISTORY_PAGES):
+        try:
+            history = client.conversations_history(
+                channel=row.channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor or None,
+                include_all_metadata=True,
+            )  # fmt: skip
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            return Delivery("transient", error=f"could not look for an earlier copy: {_describe(exc)}")
+        for message in history.get("messages") or []:
+            if views.is_copy(message, row.key):
+                return Delivery("sent", channel=row.channel, ts=str(message.get("ts")))
+        cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
+        if not history.get("has_more") or not cursor:
+            return None
+    return Delivery("transient", error=f"could not look through {HISTORY_PAGES * HISTORY_PAGE} messages")
 
 
 def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:

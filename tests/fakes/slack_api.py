@@ -12,6 +12,7 @@ their metadata, and `conversations.history` returns them.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -323,7 +324,7 @@ class FakeSlack(FakeServer):
             return list(self.files.get(channel, []))
 
     def _history(self, body: dict[str, Any]) -> dict[str, Any]:
-        """conversations.history: newest first, after `oldest`; metadata only if asked for."""
+        """conversations.history: newest first after `oldest`, a page per `cursor`; metadata if asked for."""
         oldest = float(body.get("oldest") or 0)
         with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         messages = [
@@ -332,7 +333,10 @@ class FakeSlack(FakeServer):
             if float(m["ts"]) > oldest
         ]
         limit = int(body.get("limit") or 100)
-        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+        start = int(base64.b64decode(str(body.get("cursor") or "MA==")))  # Slack's cursors are opaque
+        page, more = messages[start : start + limit], len(messages) > start + limit
+        cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+        return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
 
     def _find_user(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if method == "users.info":
