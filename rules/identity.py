@@ -60,6 +60,11 @@ class Identity:
         return "id:" + (self.registrant_id or self.zoom_user_id)
 
 
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
 def normalize_name(name: str) -> str:
     """Display names compare ignoring case, spaces and Unicode composition."""
     return "".join(unicodedata.normalize("NFKC", name).casefold().split())

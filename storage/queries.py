@@ -20,7 +20,7 @@ from storage.models import (
 
 
 def normalize_email(email: str) -> str:
-    """Emails compare case-insensitively and without surrounding space."""
+    """Emails compare case-insensitively and without surrounding space (as rules/identity.py does)."""
     return email.strip().lower()
 
 

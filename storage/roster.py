@@ -1,38 +1,28 @@
-"""Roster import: a CSV of students, applied all-or-nothing and updated by email."""
+"""Roster import: validated rows (rules/roster_file.py) applied all-or-nothing, updated by email."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlmodel import Session, select
 
 from storage.models import Student, utcnow
 from storage.presence_cache import bump_source
-from storage.problems import FileProblems
-from storage.queries import normalize_email
-
-REQUIRED = ("name", "email")
-OPTIONAL = ("slack_user_id", "zoom_email")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SLACK_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-class RosterError(FileProblems):
-    """A roster file that cannot be imported (nothing is written)."""
+class RosterEntry(Protocol):
+    """One checked roster line (rules/roster_file.py `RosterRow`), as this module reads it."""
 
-
-@dataclass(frozen=True)
-class RosterRow:
-    """One validated roster line."""
-
-    line: int
-    name: str
-    email: str
-    slack_user_id: str | None
-    zoom_email: str | None
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def slack_user_id(self) -> str | None: ...
+    @property
+    def zoom_email(self) -> str | None: ...
 
 
 @dataclass
@@ -45,58 +35,7 @@ class ImportResult:
     unchanged: int = 0
 
 
-def parse_roster(text: str) -> list[RosterRow]:
-    """Validate the whole file; raise RosterError listing every problem found."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
-    if not header:
-        raise RosterError(["the file is empty: expected a header row with name,email"])
-    columns = {h.strip().lower(): i for i, h in enumerate(header) if h.strip()}
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        found = ", ".join(columns) or "none"
-        raise RosterError([f"no {' or '.join(missing)} column (header has: {found}); nothing imported"])
-    rows: list[RosterRow] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for cells in reader:
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        row, problem = _row(line, cells, columns)
-        if problem:
-            problems.append(problem)
-        elif row:
-            if row.email in seen:
-                problems.append(f"line {line}: {row.email} already appears on line {seen[row.email]}")
-            seen[row.email] = line
-            rows.append(row)
-    if problems:
-        raise RosterError(problems)
-    if not rows:
-        raise RosterError(["the file lists no students, only a header; nothing imported (it would drop all)"])
-    return rows
-
-
-def _row(line: int, cells: list[str], columns: dict[str, int]) -> tuple[RosterRow | None, str]:
-    def cell(name: str) -> str:
-        i = columns.get(name)
-        return cells[i].strip() if i is not None and i < len(cells) else ""
-
-    name, email = cell("name"), normalize_email(cell("email"))
-    slack, zoom = cell("slack_user_id"), normalize_email(cell("zoom_email"))
-    if not name:
-        return None, f"line {line}: name is empty"
-    if not EMAIL_RE.match(email):
-        return None, f"line {line}: {email or 'empty email'!r} is not an email address"
-    if slack and not SLACK_ID_RE.match(slack):
-        return None, f"line {line}: slack_user_id {slack!r} is not a Slack user id (U…)"
-    if zoom and not EMAIL_RE.match(zoom):
-        return None, f"line {line}: zoom_email {zoom!r} is not an email address"
-    return RosterRow(line, name, email, slack or None, zoom or None), ""
-
-
-def apply_roster(*, session: Session, rows: list[RosterRow]) -> ImportResult:
+def apply_roster(*, session: Session, rows: Sequence[RosterEntry]) -> ImportResult:
     """Insert or update by email; students missing from the file become `dropped`."""
     result = ImportResult()
     existing = {s.email: s for s in session.exec(select(Student)).all()}
@@ -126,7 +65,7 @@ def apply_roster(*, session: Session, rows: list[RosterRow]) -> ImportResult:
     return result
 
 
-def _update(student: Student, row: RosterRow) -> bool:
+def _update(student: Student, row: RosterEntry) -> bool:
     changes = {
         "name": row.name,
         "status": "active",

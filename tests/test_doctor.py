@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -258,6 +258,7 @@ def test_the_settings_doctor_reads_are_the_bots(env: dict[str, str], monkeypatch
     assert load_settings().zoom_client_secret == ZOOM_CLIENT_SECRET
 
 
+@settings(deadline=None)  # a loaded CI machine, not the code, decides how long one example takes
 @given(granted=st.sets(st.sampled_from(sorted(MANIFEST_SCOPES | {"im:write", "reactions:read"}))))
 def test_scopes_fail_exactly_when_a_manifest_scope_is_missing(granted: set[str]) -> None:
     check = scopes(", ".join(sorted(granted)))

@@ -10,9 +10,10 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from rules.roster_file import RosterError, parse_roster
 from storage.db import session_scope
 from storage.models import Student
-from storage.roster import RosterError, apply_roster, parse_roster
+from storage.roster import apply_roster
 
 
 def students(engine: Engine) -> dict[str, Student]:

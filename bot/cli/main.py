@@ -22,8 +22,9 @@ from bot.cli.zoom_commands import zoom_app
 from bot.config import ConfigError, Settings
 from handlers.records import class_record
 from rules.export import to_csv, to_table
+from rules.roster_file import RosterError, parse_roster
 from storage.db import session_scope, upgrade
-from storage.roster import RosterError, apply_roster, parse_roster
+from storage.roster import apply_roster
 
 logger = logging.getLogger(__name__)
 # A crash never prints local variables (they hold the settings, so the secrets), whatever typer's default.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from rules.course import Course
 from rules.course_file import parse_course
-from storage.roster import RosterRow
+from rules.roster_file import RosterRow
 
 Role = Literal["student", "ta", "guest"]
 TIMEZONE = ZoneInfo("America/Los_Angeles")

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.zoom.wire import Attendance
 from rules.course import Course, Part, Week
-from storage.problems import FileProblems
+from rules.problems import FileProblems
 
 NAME_HEADERS = (
     "user name (original name)",
