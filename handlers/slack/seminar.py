@@ -128,7 +128,7 @@ def do_report(call: Call) -> Replies:
     title = f"Week {week} report" if week else "Class report"
     when_made = when(record.generated_at, call.deps.course.timezone)
     note = f"{len(record.students)} students · as of {when_made} · full data: /seminar export"
-    return views.code_blocks(title, to_table(record, week), note)
+    return views.code_blocks(title, to_table(record, week), note, note_is_mrkdwn=True)
 
 
 def do_export(call: Call) -> Replies:

@@ -97,10 +97,12 @@ def slack_failed(course: Course, what: str, error: str) -> Reply:
     return ephemeral(f"Couldn't {what}: Slack said `{error}`.{hint}")
 
 
-def code_blocks(title: str, body: str, note: str) -> list[Reply]:
-    """A monospace table split into ≤3000-character sections and ≤50-block messages; `note` is mrkdwn."""
+def code_blocks(title: str, body: str, note: str, *, note_is_mrkdwn: bool = False) -> list[Reply]:
+    """A monospace table split into ≤3000-character sections and ≤50-block messages, then the note
+    (escaped, unless the caller built it as mrkdwn: a time's date token)."""
     chunks = list(_chunks(body.rstrip("\n").splitlines(), CODE_LIMIT))
-    blocks = [header(title)] + [section(code_block(c)) for c in chunks] + [context(note)]
+    blocks = [header(title)] + [section(code_block(c)) for c in chunks]
+    blocks.append(context(note if note_is_mrkdwn else escape(note)))
     messages = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     return [ephemeral(title if i == 0 else f"{title} (continued)", m) for i, m in enumerate(messages)]
 
