@@ -30,9 +30,12 @@ def active(record: ClassRecord) -> list[StudentRecord]:
 
 def week_totals(record: ClassRecord) -> list[WeekTotals]:
     """Each ended week's totals, oldest first."""
-    students = active(record)
     ended = [w.number for w in record.course.weeks if record.course.ended(w, record.generated_at)]
-    return [_totals(n, [r.weeks[n - 1] for r in students]) for n in ended]
+    weeks: dict[int, list[WeekRecord]] = {n: [] for n in ended}
+    for r in active(record):
+        for w in r.weeks:
+            weeks.get(w.week, []).append(w)
+    return [_totals(n, rows) for n, rows in weeks.items()]
 
 
 def _totals(number: int, rows: list[WeekRecord]) -> WeekTotals:

@@ -67,13 +67,15 @@ def test_ta_home_is_a_dashboard(week1: Live) -> None:
     assert "TA dashboard" in text and "2 students: 1 on track, 1 at risk, 0 without credit" in text
     buttons = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert [(b["action_id"], b["value"]) for b in buttons] == [
-        ("ta_excuse_open", "excuse"), ("ta_export", "report"), ("ta_export", "grades"), ("ta_refresh", "refresh"),
+        ("ta_excuse_open", "excuse"), ("ta_export", "report"), ("ta_export", "grades"),
+        ("ta_refresh", "refresh"),
     ]  # fmt: skip
     assert "   1        1/2       1        0          2        0" in text  # week 1: Ada present, Bob absent
     assert "Trend, week 1: present `▅`" in text
     assert "*Bob Babbage* (bob@example.edu) — At risk ⚠️: Week 1: missed" in text
     assert "*Ada Lovelace* (ada@example.edu) — At risk ⚠️: Week 1: reflection missing" not in text  # not due
-    matches = [b["accessory"] for b in view["blocks"] if b.get("accessory", {}).get("action_id") == "ta_match_open"]
+    accessories = [b["accessory"] for b in view["blocks"] if "accessory" in b]
+    matches = [a for a in accessories if a["action_id"] == "ta_match_open"]
     assert [m["value"] for m in matches] == ["Bobby's  iPad", "Bobby's  iPad"]  # webinar and discussion
     assert "<!date^" in text  # "as of" in the reader's own time zone
 
@@ -101,8 +103,7 @@ def test_excuse_from_home_goes_through_the_modal(week1: Live) -> None:
     assert answer.status_code == 200
     ack = answer.json()
     assert ack["response_action"] == "update" and "Excused *Bob Babbage* for week 1" in text_of(ack["view"])
-    _, bob = 1, 2
-    assert excuses(live) == [(bob, 1, "flu & fever")]
+    assert excuses(live) == [(2, 1, "flu & fever")]  # Bob
     [row] = [a for a in audit(live) if a.action == "excuse"]
     assert row.ta_user_id == "U0TA1" and json.loads(row.detail)["reason"] == "flu & fever"
     refreshed = text_of(published(live))  # the Home tab shows the change
@@ -171,8 +172,8 @@ def test_bad_modal_values_are_errors_on_their_block(week1: Live, values: Any, bl
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    user=st.one_of(st.none(), st.integers(), st.text(max_size=12), st.sampled_from(["U0BOB", "U0ADA", "U0TA2"])),
-    week=st.one_of(st.none(), st.integers(), st.text(max_size=5), st.sampled_from(["1", "01", "2", "0", "-1"])),
+    user=st.none() | st.integers() | st.text(max_size=12) | st.sampled_from(["U0BOB", "U0ADA", "U0TA2"]),
+    week=st.none() | st.integers() | st.text(max_size=5) | st.sampled_from(["1", "01", "2", "0", "-1"]),
     reason=st.one_of(st.none(), st.text(max_size=20), st.text(min_size=1001, max_size=1100)),
 )
 def test_any_modal_values_store_only_what_is_valid(week1: Live, user: Any, week: Any, reason: Any) -> None:
@@ -220,8 +221,8 @@ def test_refresh_publishes_again(week1: Live) -> None:
     assert "TA dashboard" not in text_of(published(live, 2))
 
 
-def test_an_upgraded_count_of_ta_actions_is_kept(week1: Live) -> None:
-    """The modal's change and `/seminar excuse` write the same audit row (one function, storage/ta_changes.py)."""
+def test_the_modal_writes_the_audit_row_seminar_excuse_writes(week1: Live) -> None:
+    """The modal's change writes the audit row `/seminar excuse` writes (handlers/slack/ta/changes.py)."""
     live = week1
     submit_view(live, "U0TA1", "ta_excuse_submit", "", excuse_values(reason="r"))
     with session_scope(live.runtime.engine) as session:
