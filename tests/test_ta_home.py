@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from typing import Any
@@ -10,13 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
+from typer.testing import CliRunner
+
+from bot.cli import app
 
 from storage.db import session_scope
 from storage.models import Excuse, IdentityLink, Question, TaAction
 from tests.conftest import TRANSPORTS, Live
 from tests.factories import local
 from tests.send import action, submit_view
-from tests.test_seminar import add_class, audit, zoom_week1
+from tests.test_seminar import add_class, audit, seminar, zoom_week1
 from tests.test_slack_standing import home_opened
 
 AFTER_WEEK_1 = local(2021, 9, 23, 15, 5)  # week 1's discussion has ended, week 2 has not begun
@@ -228,3 +233,29 @@ def test_the_modal_writes_the_audit_row_seminar_excuse_writes(week1: Live) -> No
     with session_scope(live.runtime.engine) as session:
         rows = session.exec(select(TaAction).where(TaAction.action == "excuse")).all()
     assert [json.loads(r.detail) for r in rows] == [{"student_id": 2, "week": 1, "reason": "r"}]
+
+
+def test_seminar_export_grades_uploads_the_gradebook(week1: Live) -> None:
+    live = week1
+    assert seminar(live, "export grades").status_code == 200
+    [upload] = live.slack.wait_for("upload")
+    rows = list(csv.DictReader(io.StringIO(upload.raw.decode())))
+    assert [(r["name"], r["absences"], r["questions"], r["standing"], r["credit"]) for r in rows] == [
+        ("Ada Lovelace", "0", "2", "on_track", "pending"),
+        ("Bob Babbage", "1", "0", "at_risk", "pending"),
+    ]
+    reply = live.slack.wait_for("response_url")[0].body["text"]
+    assert "Uploaded `seminar-grades-20210923-1505.csv`" in reply and "2 students, 2 rows" in reply
+
+
+def test_cli_report_format_grades(week1: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = week1.runtime.settings
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("COURSE_FILE", str(settings.course_file))
+    out = CliRunner().invoke(app, ["report", "--format", "grades"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0] == "name,email,absences,questions,reflections,standing,credit"
+    assert [line.rsplit(",", 2)[1:] for line in lines[1:]] == [["no_credit", "NC"]] * 2  # the 2021 course is over
+    refused = CliRunner().invoke(app, ["report", "--format", "grades", "--week", "1"])
+    assert refused.exit_code == 1 and "leave out --week" in refused.output

@@ -45,7 +45,8 @@ def big_class(students: int, weeks: int, unmatched: int) -> ClassRecord:
     now = local(2023, 12, 30)
     last = course.weeks[-1].number
     others = [
-        UnmatchedPresence(last, "webinar", f"Guest {i} " + "y" * 150, f"g{i}@x.org", 12.5) for i in range(unmatched)
+        UnmatchedPresence(last, "webinar", f"Guest {i} " + "y" * 150, f"g{i}@x.org", 12.5)
+        for i in range(unmatched)
     ]
     return ClassRecord(course, now, records, others)
 
