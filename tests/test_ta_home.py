@@ -15,7 +15,6 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
-
 from storage.db import session_scope
 from storage.models import Excuse, IdentityLink, Question, TaAction
 from tests.conftest import TRANSPORTS, Live
@@ -256,6 +255,6 @@ def test_cli_report_format_grades(week1: Live, monkeypatch: pytest.MonkeyPatch) 
     assert out.exit_code == 0, out.output
     lines = out.stdout.splitlines()
     assert lines[0] == "name,email,absences,questions,reflections,standing,credit"
-    assert [line.rsplit(",", 2)[1:] for line in lines[1:]] == [["no_credit", "NC"]] * 2  # the 2021 course is over
+    assert [line.rsplit(",", 2)[1:] for line in lines[1:]] == [["no_credit", "NC"]] * 2  # 2021 is over
     refused = CliRunner().invoke(app, ["report", "--format", "grades", "--week", "1"])
     assert refused.exit_code == 1 and "leave out --week" in refused.output
