@@ -41,6 +41,7 @@ function special(token, people) {
     return el("span", "mention", "@" + (person ? person.name : label || target.slice(1)));
   }
   if (target.startsWith("#")) return el("span", "mention", "#" + (label || target.slice(1)));
+  if (target.startsWith("!date^")) return el("time", null, decode(label || "")); // Slack's date token: its fallback
   if (target.startsWith("!")) return el("span", "mention", "@" + (label || target.slice(1).split("^")[0]));
   const url = safeUrl(decode(target));
   if (!url) return document.createTextNode(decode(label || target));
