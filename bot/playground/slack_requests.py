@@ -175,7 +175,8 @@ def _picked(kind: str, value: str | None) -> dict[str, Any]:
     if kind == "users_select":
         return {"type": kind, "selected_user": value}
     if kind == "static_select":
-        return {"type": kind, "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}}
+        option = {"text": {"type": "plain_text", "text": value}, "value": value}
+        return {"type": kind, "selected_option": option}
     return {"type": kind, "value": value}
 
 
