@@ -264,7 +264,7 @@ class FakeSlack(FakeServer):
             view = json.loads(view) if isinstance(view, str) else (view or {})
             if method == "views.open" and _trigger_expired(str(body.get("trigger_id", ""))):
                 return {"ok": False, "error": "expired_trigger_id"}
-            if not _valid_view(view):
+            if not valid_view(view):
                 return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {**view, "id": "V0VIEW", "hash": "h1"}}
         if method in ("users.info", "users.lookupByEmail"):
@@ -421,7 +421,7 @@ def _trigger_expired(trigger_id: str) -> bool:
     return time.time() - int(issued) / 1e9 > TRIGGER_SECONDS
 
 
-def _valid_view(view: dict[str, Any]) -> bool:
+def valid_view(view: dict[str, Any]) -> bool:
     """Whether Block Kit takes the view: slack_sdk's models enforce Slack's documented limits."""
     try:
         View(**view).validate_json()

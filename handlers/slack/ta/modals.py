@@ -75,7 +75,7 @@ def open_match(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     elif identity is None:
         view = views.notice("Match a participant", views.STALE_MATCH)
     else:
-        view = views.match_modal(identity, "")
+        view = views.match_modal(identity)
     open_view(client, body["trigger_id"], view)
 
 

@@ -79,7 +79,7 @@ def excuse_modal(course: Course, ended: list[Week], max_reason: int) -> dict[str
     }
 
 
-def match_modal(identity: str, minutes: str) -> dict[str, Any]:
+def match_modal(identity: str) -> dict[str, Any]:
     """Pick the student whose minutes this Zoom participant's are."""
     return {
         "type": "modal",
@@ -90,7 +90,7 @@ def match_modal(identity: str, minutes: str) -> dict[str, Any]:
         "close": plain("Cancel"),
         "blocks": [
             section(
-                f"Zoom participant *{escape(identity)}*{minutes}. Their past and future minutes will "
+                f"Zoom participant *{escape(identity)}*: their past and future minutes will "
                 "count for the student you pick."
             ),
             _student_input(),
