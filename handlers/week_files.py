@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from rules.course import Course, Week
-from rules.question_brief import RankedQuestion, brief_markdown, ranked
-from rules.reflection_digest import WeekReflection, digest_markdown
+from rules.week_markdown import RankedQuestion, WeekReflection, brief_markdown, digest_markdown, ranked
 from storage import queries
 from storage.question_votes import QuestionRow, question_row, week_rows
 

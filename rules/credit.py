@@ -14,6 +14,7 @@ from rules.presence import PresenceTable, UnmatchedPresence
 
 ReflectionState = Literal["on_time", "late", "missing", "not_due"]
 Standing = Literal["on_track", "at_risk", "no_credit"]
+Credit = Literal["CR", "NC", "pending"]
 Key = tuple[int, int]  # (student id, week)
 
 
@@ -214,3 +215,13 @@ def standing_of(course: Course, ended: list[WeekRecord], absences: int) -> tuple
         if w.reflection == "missing":
             reasons.append(f"Week {w.week}: reflection missing; send it with /reflect.")
     return ("at_risk" if reasons else "on_track"), reasons
+
+
+def credit_of(record: StudentRecord) -> Credit:
+    """The gradebook's verdict (README "Command line"): `NC` once absences are past the limit; else
+    `pending` while a week has not ended or a reflection is not yet due; then `CR` only when on track."""
+    if record.standing == "no_credit":
+        return "NC"
+    if any(not w.ended or w.reflection == "not_due" for w in record.weeks):
+        return "pending"
+    return "CR" if record.standing == "on_track" else "NC"

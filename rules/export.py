@@ -1,4 +1,4 @@
-"""Plain-text renderings of the class record: aligned table and CSV (CLI and Slack export)."""
+"""Plain-text renderings of the class record: aligned table, CSV, gradebook CSV (CLI and Slack export)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from rules.credit import ClassRecord, StudentRecord, WeekRecord
+from rules.credit import ClassRecord, StudentRecord, WeekRecord, credit_of
 
 CSV_FIELDS = (
     "email", "name", "slack_user_id", "status", "week", "ended",
@@ -15,6 +15,8 @@ CSV_FIELDS = (
     "questions", "reflection", "absent", "excused", "excuse_reason", "recording_watched",
     "absences", "total_questions", "reflections", "standing",
 )  # fmt: skip
+
+GRADE_FIELDS = ("name", "email", "absences", "questions", "reflections", "standing", "credit")
 
 
 # OWASP "CSV Injection": a spreadsheet runs a cell that starts with one of these (full-width
@@ -53,6 +55,23 @@ def to_csv(record: ClassRecord, week: int | None = None) -> str:
     """One row per student and week, with the student's totals and standing on each row."""
     rows = (_csv_row(r, w) for r in record.students for w in r.weeks if week is None or w.week == week)
     return write_csv(CSV_FIELDS, rows)
+
+
+def to_grades_csv(record: ClassRecord) -> str:
+    """The gradebook: one row per student with totals, standing and credit (CR, NC or pending)."""
+    rows = (
+        {
+            "name": r.student.name,
+            "email": r.student.email,
+            "absences": r.absences,
+            "questions": r.questions,
+            "reflections": r.reflections,
+            "standing": r.standing,
+            "credit": credit_of(r),
+        }
+        for r in record.students
+    )
+    return write_csv(GRADE_FIELDS, rows)
 
 
 def _csv_row(r: StudentRecord, w: WeekRecord) -> dict[str, object]:

@@ -115,6 +115,21 @@ def test_ta_export_uploads_a_file(live: Live) -> None:
     assert csv.startswith("name,") or "Ada Lovelace" in csv
 
 
+def test_ta_home_excuses_a_student_with_the_pickers(live: Live) -> None:
+    live.post("clock", {"preset": "notice"})  # week 1 has ended
+    live.post("send", {"as": TA, "home": True})
+    state = live.wait(lambda s: TA in s["homes"])
+    assert "TA dashboard" in str(state["homes"][TA]["blocks"])
+    live.post("send", {"as": TA, "action": {"action_id": "ta_excuse_open", "where": "home"}})
+    state = live.wait(lambda s: s["modals"].get(TA))
+    assert state["modals"][TA][0]["view"]["callback_id"] == "ta_excuse_submit"
+    live.post("send", {"as": TA, "submit": {"student": ADA, "week": "9"}})
+    assert "Pick a week that has ended" in live.state()["modals"][TA][0]["errors"]["week"]
+    live.post("send", {"as": TA, "submit": {"student": ADA, "week": "1", "reason": "demo"}})
+    state = live.wait(lambda s: "Excused" in str(s["modals"].get(TA)))
+    assert "Excused *Ada Lovelace* for week 1" in str(state["modals"][TA][0]["view"]["blocks"])
+
+
 @pytest.mark.parametrize(
     ("path", "body", "error"),
     [

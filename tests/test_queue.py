@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.schedule import vote_count
 from handlers.slack.views.queue_blocks import MAX_BLOCKS, queue_reply
-from rules.question_brief import RankedQuestion, ranked, split
+from rules.week_markdown import RankedQuestion, ranked, split
 from storage.db import session_scope
 from storage.models import Question, QuestionState, QuestionVote, TaAction
 from tests.conftest import Live

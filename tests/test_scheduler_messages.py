@@ -44,7 +44,8 @@ def test_each_message_has_its_button() -> None:
             assert [(e["action_id"], e["value"]) for e in actions[0]["elements"]] == [(action, "1")]
     notice = prompts.absence_notice(COURSE, WEEK, ["discussion"], "https://youtu.be/x?a=1&b=2")
     assert "<https://youtu.be/x?a=1&amp;b=2|the recording>" in notice.text
-    assert "due Thu Sep 30, 1:30 PM" in prompts.reflection_prompt(COURSE, WEEK, DUE).text
+    due = "due <!date^1633033800^{date_short_pretty} {time}|Thu Sep 30, 1:30 PM PDT>"
+    assert due in prompts.reflection_prompt(COURSE, WEEK, DUE).text
 
 
 @settings(max_examples=60, deadline=None)

@@ -25,6 +25,8 @@ SLACK_ADA = StudentRef("slack", "U0ADA")
         ("tally Week3", Command("tally", week=3)),
         ("report wk.10", Command("report", week=10)),
         ("export", Command("export")),
+        ("export Grades", Command("export", grades=True)),
+        ("export w2", Command("export", week=2)),
         ("unmatched  2 ", Command("unmatched", week=2)),
         (
             'match "Jane  Z" <@U0ADA|ada>',
@@ -105,6 +107,7 @@ def test_parses_what_slack_sends(text: str, expected: Command) -> None:
         ("tally ²", "is not a week", "/seminar tally [week]"),
         ("excuse <@U0ADA> ٣", "is not a week", "/seminar excuse"),
         ("report 3 extra", "Unexpected `extra`", "/seminar report [week]"),
+        ("export grades 3", "`grades` is not a week", "/seminar export [week | grades]"),
         ("match <@U0ADA|ada>", "Zoom name", "/seminar match"),
         ("match ada@example.edu", "then the student", "/seminar match"),
         ('match "Jane" <@U0ADA> <@U0BOB>', "exactly one student", "/seminar match"),

@@ -156,7 +156,7 @@ def test_closed_reply_names_the_next_window(students: Any) -> None:
     live = students
     live.clock.set(local(2021, 9, 24, 9, 0))
     text = slash(live, "/ask", "Now?", "U0ADA").text
-    assert "Next: week 2, Thu Sep 30, 1:30 PM" in text
+    assert "Next: week 2, <!date^1633033800^{date_short_pretty} {time}|Thu Sep 30, 1:30 PM PDT>" in text
 
 
 def test_bad_signatures_are_401_and_change_nothing(students: Any) -> None:

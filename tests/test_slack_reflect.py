@@ -46,7 +46,7 @@ def test_inline_reflection_is_stored_then_replaced_before_due(students: Any) -> 
     live = students
     assert slash(live, "/reflect", TWO, "U0ADA").text == ""
     assert "is received (2 sentences)" in reply(live) and "Dr. Ada Example — Serving at scale" in reply(live)
-    assert "until Thu Sep 30, 1:30 PM" in reply(live)
+    assert "until <!date^1633033800^{date_short_pretty} {time}|Thu Sep 30, 1:30 PM PDT>" in reply(live)
     live.clock.set(local(2021, 9, 30, 13, 29))
     slash(live, "/reflect", FOUR, "U0ADA")
     assert "is updated (4 sentences)" in reply(live, 2) and "gentle note" in reply(live, 2)

@@ -21,7 +21,7 @@ from bot.cli.support import fail, runtime, settings
 from bot.cli.zoom_commands import zoom_app
 from bot.config import ConfigError, Settings
 from handlers.records import class_record
-from rules.export import to_csv, to_table
+from rules.export import to_csv, to_grades_csv, to_table
 from rules.roster_file import RosterError, parse_roster
 from storage.db import session_scope, upgrade
 from storage.roster import apply_roster
@@ -48,6 +48,7 @@ class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    grades = "grades"
 
 
 @app.command()
@@ -144,12 +145,14 @@ def _link_slack(loaded: Settings, engine: Engine) -> None:
 @app.command()
 def report(
     week: Annotated[int | None, typer.Option(help="one week's detail")] = None,
-    format: Annotated[Format, typer.Option(help="table, csv or json")] = Format.table,  # noqa: A002
+    format: Annotated[Format, typer.Option(help="table, csv, json or grades")] = Format.table,  # noqa: A002
 ) -> None:
     """Print the class report."""
     rt = runtime()
     if week is not None and rt.course.week(week) is None:
         fail(f"week {week} is not in the course (1–{len(rt.course.weeks)})")
+    if week is not None and format is Format.grades:
+        fail("--format grades covers the whole course; leave out --week")
     upgrade(rt.engine)
     with session_scope(rt.engine) as session:
         record = class_record(session=session, course=rt.course, now=rt.clock())
@@ -162,6 +165,8 @@ def report(
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     elif format is Format.csv:
         sys.stdout.write(to_csv(record, week))
+    elif format is Format.grades:
+        sys.stdout.write(to_grades_csv(record))
     else:
         sys.stdout.write(to_table(record, week))
 

@@ -166,8 +166,18 @@ def input_values(view: View, typed: dict[str, str]) -> dict[str, dict[str, Any]]
         if block.get("type") != "input" or "action_id" not in element:
             continue
         value = typed.get(block.get("block_id", ""), element.get("initial_value"))
-        values[block["block_id"]] = {element["action_id"]: {"type": element.get("type"), "value": value}}
+        values[block["block_id"]] = {element["action_id"]: _picked(str(element.get("type")), value)}
     return values
+
+
+def _picked(kind: str, value: str | None) -> dict[str, Any]:
+    """One input's state as Slack sends it: a user picker's user id, a select's option, or the text."""
+    if kind == "users_select":
+        return {"type": kind, "selected_user": value}
+    if kind == "static_select":
+        option = {"text": {"type": "plain_text", "text": value}, "value": value}
+        return {"type": kind, "selected_option": option}
+    return {"type": kind, "value": value}
 
 
 def _user(user: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from slack_bolt import App
 
 def register(app: App) -> None:
     """Register every Slack listener on the Bolt app."""
-    from handlers.slack import ask, home, queue, recording, reflect, seminar, standing, upvote
+    from handlers.slack import ask, home, queue, recording, reflect, seminar, standing, ta, upvote
 
-    for module in (ask, reflect, standing, home, recording, seminar, upvote, queue):
+    for module in (ask, reflect, standing, home, recording, seminar, upvote, queue, ta):
         module.register(app)

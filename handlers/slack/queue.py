@@ -15,7 +15,7 @@ from handlers.slack.numbers import ascii_number
 from handlers.slack.upvote import clicked_value, tell
 from handlers.slack.views import queue_blocks as views
 from handlers.week_files import ranked_questions
-from rules.question_brief import split
+from rules.week_markdown import split
 from storage import question_votes as votes
 from storage import ta_changes
 from storage.db import session_scope

@@ -15,6 +15,7 @@ from handlers.slack.after_ack import best_effort, committed
 from handlers.slack.guard import NotEnrolled, as_student, reply_ephemeral
 from handlers.slack.numbers import ascii_number
 from handlers.slack.views import reflection_form as views
+from handlers.slack.views.common import plain_times
 from handlers.slack.views.mrkdwn import command_text
 from rules.course import Policy, Week
 from rules.sentences import count_sentences
@@ -116,7 +117,7 @@ def submit(
     user_id = body["user"]["id"]
     outcome = _store_submission(deps, client, user_id, view, deps.clock())
     if isinstance(outcome, str):
-        ack(response_action="errors", errors={views.BLOCK_ID: outcome})
+        ack(response_action="errors", errors={views.BLOCK_ID: plain_times(outcome)})
         return
     ack()
     confirmation = views.saved(deps.course, *outcome)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlmodel import Session
 
 from handlers.deps import Deps
 from handlers.records import class_record, student_record, summarize_week
@@ -21,15 +17,14 @@ from handlers.slack.after_ack import committed
 from handlers.slack.queue import queue_reply
 from handlers.slack.seminar_args import USAGE, Command, UsageError, parse
 from handlers.slack.student_ref import Unresolved, find_student
+from handlers.slack.ta import changes
+from handlers.slack.ta.export_upload import upload_export
 from handlers.slack.views import seminar_replies as views
-from handlers.slack.views.common import SAVED_THEN_ERROR
+from handlers.slack.views.common import SAVED_THEN_ERROR, when
 from handlers.slack.views.tally_message import tally_message
-from handlers.zoom.identities import match_identity
-from rules.course import PARTS, Week
+from rules.course import Week
 from rules.credit import ClassRecord
-from rules.export import to_csv, to_table
-from rules.identity import same_identity
-from rules.presence import UnmatchedPresence
+from rules.export import to_table
 from storage import ta_changes
 from storage.db import session_scope
 from storage.models import Student
@@ -132,33 +127,15 @@ def do_report(call: Call) -> Replies:
     if not record.students:
         return [views.ephemeral(views.NO_STUDENTS)]
     title = f"Week {week} report" if week else "Class report"
-    local = call.deps.course.local(record.generated_at)
-    note = f"{len(record.students)} students · as of {local:%a %b %d %H:%M} · full data: /seminar export"
-    return views.code_blocks(title, to_table(record, week), note)
+    when_made = when(record.generated_at, call.deps.course.timezone)
+    note = f"{len(record.students)} students · as of {when_made} · full data: /seminar export"
+    return views.code_blocks(title, to_table(record, week), note, note_is_mrkdwn=True)
 
 
 def do_export(call: Call) -> Replies:
-    """Upload the CSV of the class to the TA channel."""
-    deps, week = call.deps, call.cmd.week
-    record = call.record()
-    if not record.students:
-        return [views.ephemeral(views.NO_STUDENTS)]
-    content = to_csv(record, week)
-    stamp = deps.course.local(record.generated_at)
-    filename = f"seminar-report{f'-week{week}' if week else ''}-{stamp:%Y%m%d-%H%M}.csv"
-    try:
-        call.client.files_upload_v2(
-            channel=deps.course.ta_channel,
-            content=content,
-            filename=filename,
-            title=filename,
-            initial_comment=views.export_comment(call.user_id, week),
-        )
-    except SlackApiError as error:
-        logger.warning("export upload failed: %s", error.response.get("error"))
-        return [views.slack_failed(deps.course, "upload the export", str(error.response.get("error")))]
-    rows = sum(1 for _ in csv.DictReader(io.StringIO(content)))
-    return [views.export_done(deps.course, filename, len(record.students), rows)]
+    """Upload the CSV of the class (or the gradebook) to the TA channel."""
+    deps, cmd = call.deps, call.cmd
+    return [upload_export(deps, call.client, call.user_id, now=call.now, week=cmd.week, grades=cmd.grades)]
 
 
 def do_unmatched(call: Call) -> Replies:
@@ -169,78 +146,63 @@ def do_unmatched(call: Call) -> Replies:
 
 
 def do_match(call: Call) -> Replies:
-    """Link a Zoom identity to the mentioned student, for past and future intervals."""
+    """Link a Zoom identity to the named student, for past and future intervals."""
     identity = call.cmd.identity or ""
-    minutes: list[UnmatchedPresence] = []
 
-    def write(session: Session, student_id: int) -> str | None:
-        minutes.extend(
-            sorted(
-                (u for u in call.record().unmatched if same_identity(identity, u.name, u.email)),
-                key=lambda u: (u.week, PARTS.index(u.part)),
-            )
-        )
-        match = match_identity(
-            session=session, identity=identity, student_id=student_id, ta_user_id=call.user_id
-        )
-        moved = session.get(Student, match.previous_student_id) if match.previous_student_id else None
-        return moved.name if moved else None
+    def change(student_id: int) -> changes.Matched:
+        return changes.match(
+            call.deps, call.client, ta=call.user_id, identity=identity, student_id=student_id,
+            now=call.now, stored=call.committed,
+        )  # fmt: skip
 
-    def reply(student: Student, moved: str | None) -> views.Reply:
-        return views.matched(identity, student.name, minutes, moved)
+    def reply(student: Student, done: changes.Matched) -> views.Reply:
+        return views.matched(identity, student.name, done.minutes, done.moved_from)
 
-    return _change_student(call, write, lambda _: {u.week for u in minutes}, reply)
+    return _change_student(call, change, reply)
 
 
 def do_excuse(call: Call) -> Replies:
     """Excuse the student's week with a reason."""
     week, reason = call.week, call.cmd.reason
 
-    def write(session: Session, student_id: int) -> None:
-        ta_changes.set_excuse(
-            session=session, student_id=student_id, week=week.number, reason=reason, ta_user_id=call.user_id
-        )
+    def change(student_id: int) -> None:
+        changes.excuse(
+            call.deps, call.client, ta=call.user_id, student_id=student_id, week=week.number,
+            reason=reason, stored=call.committed,
+        )  # fmt: skip
 
     def reply(student: Student, _: None) -> views.Reply:
         return views.excused(call.deps.course, week, student.name, reason, call.standing(student))
 
-    return _change_student(call, write, lambda _: {week.number}, reply)
+    return _change_student(call, change, reply)
 
 
 def do_unexcuse(call: Call) -> Replies:
     """Withdraw an excuse."""
     week = call.week
 
-    def write(session: Session, student_id: int) -> bool:
-        removed = ta_changes.remove_excuse(
-            session=session, student_id=student_id, week=week.number, ta_user_id=call.user_id
-        )
-        return removed is not None
+    def change(student_id: int) -> bool:
+        return changes.unexcuse(
+            call.deps, call.client, ta=call.user_id, student_id=student_id, week=week.number,
+            stored=call.committed,
+        )  # fmt: skip
 
     def reply(student: Student, removed: bool) -> views.Reply:
         return views.unexcused(call.deps.course, week, student.name, removed, call.standing(student))
 
-    return _change_student(call, write, lambda removed: {week.number} if removed else set(), reply)
+    return _change_student(call, change, reply)
 
 
 def _change_student(
-    call: Call,
-    write: Callable[[Session, int], T],
-    touched: Callable[[T], set[int]],
-    reply: Callable[[Student, T], views.Reply],
+    call: Call, change: Callable[[int], T], reply: Callable[[Student, T], views.Reply]
 ) -> Replies:
     """A change to the student a TA named: who could be meant when it is no one (or several), else
-    write it in one transaction, update the tallies of the weeks it touched, and reply."""
+    the change (handlers/slack/ta/changes.py) and the reply."""
     student = call.student()
     if isinstance(student, Unresolved):
         return [views.unresolved(student, USAGE[call.cmd.name])]
     assert student.id is not None
-    with session_scope(call.deps.engine) as session:
-        written = write(session, student.id)
-    call.committed()
-    for week in sorted(touched(written)):
-        call.deps.tally.touch(call.client, week)
-    return [reply(student, written)]
+    return [reply(student, change(student.id))]
 
 
 def do_recording(call: Call) -> Replies:

@@ -17,7 +17,7 @@ USAGE = {
     "help": "/seminar help",
     "tally": "/seminar tally [week]",
     "report": "/seminar report [week]",
-    "export": "/seminar export [week]",
+    "export": "/seminar export [week | grades]",
     "unmatched": "/seminar unmatched [week]",
     "match": '/seminar match "zoom name or email" <student>',
     "excuse": "/seminar excuse <student> <week> [reason]",
@@ -76,6 +76,7 @@ class Command:
     identity: str | None = None
     reason: str = ""
     url: str | None = None
+    grades: bool = False
 
 
 _Parser = Callable[[list[Token], int], Command]
@@ -151,6 +152,13 @@ def _optional_week(name: str) -> _Parser:
         return Command(name, week=week)
 
     return parse_it
+
+
+def _export(args: list[Token], weeks: int) -> Command:
+    """`export`, `export <week>` or `export grades` (the gradebook)."""
+    if len(args) == 1 and args[0].text.casefold() == "grades":
+        return Command("export", grades=True)
+    return _optional_week("export")(args, weeks)
 
 
 def _match(args: list[Token], weeks: int) -> Command:
@@ -253,7 +261,7 @@ _PARSERS = {
     "help": _help,
     "tally": _optional_week("tally"),
     "report": _optional_week("report"),
-    "export": _optional_week("export"),
+    "export": _export,
     "unmatched": _optional_week("unmatched"),
     "match": _match,
     "excuse": _excuse,

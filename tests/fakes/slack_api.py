@@ -4,6 +4,11 @@ Point a real `slack_sdk.WebClient(base_url=fake.api_url)` at it. It answers the 
 uses, serves response_url and file-upload URLs, and can inject 429s, 5xx, Slack errors, delays
 and per-channel/workspace rate limits.
 
+Like Slack, `views.open` answers `expired_trigger_id` for a trigger id issued more than 3 s ago
+(the tests' trigger ids start with the nanosecond they were made), and the `views.*` methods
+answer `invalid_arguments` for a view Block Kit refuses (over 100 blocks, a title over 24
+characters, …), checked with slack_sdk's own models.
+
 Like Slack, it may act on a request whose answer the client never sees: a `landed` fault posts
 the message and then answers 5xx (or drops the connection), and a slow call (`slow`) is still
 processed after the client has given up waiting. Posted messages are kept per channel, with
@@ -21,12 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
 from tests.fakes.http import FakeServer, QuietHandler
 from tests.fakes.slack_socket import FakeSlackSocket
 
 BOT_USER_ID = "UBOT0001"
 TEAM_NAME = "Seminar Workspace"
 DEFAULT_SCOPES = "chat:write,commands"
+TRIGGER_SECONDS = 3.0  # how long Slack accepts a trigger_id for views.open
 
 
 @dataclass
@@ -255,6 +265,10 @@ class FakeSlack(FakeServer):
         if method in ("views.open", "views.publish", "views.update", "views.push"):
             view = body.get("view")
             view = json.loads(view) if isinstance(view, str) else (view or {})
+            if method == "views.open" and _trigger_expired(str(body.get("trigger_id", ""))):
+                return {"ok": False, "error": "expired_trigger_id"}
+            if not valid_view(view):
+                return {"ok": False, "error": "invalid_arguments"}
             return {"ok": True, "view": {**view, "id": "V0VIEW", "hash": "h1"}}
         if method in ("users.info", "users.lookupByEmail"):
             user = self._find_user(method, body)
@@ -439,3 +453,25 @@ def _parse(raw: bytes) -> dict[str, Any]:
         loaded = json.loads(text)
         return loaded if isinstance(loaded, dict) else {"_": loaded}
     return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text).items()}
+
+
+def _trigger_expired(trigger_id: str) -> bool:
+    """A trigger id made more than TRIGGER_SECONDS ago (ids not made by the tests never expire)."""
+    issued = trigger_id.split(".", 1)[0]
+    if not issued.isdigit() or len(issued) < 18:
+        return False
+    return time.time() - int(issued) / 1e9 > TRIGGER_SECONDS
+
+
+def valid_view(view: dict[str, Any]) -> bool:
+    """Whether Block Kit takes the view: slack_sdk's models enforce Slack's documented limits."""
+    try:
+        View(**view).validate_json()
+        for block in view.get("blocks") or []:
+            parsed = Block.parse(block)
+            if parsed is None:
+                return False
+            parsed.validate_json()
+    except (SlackObjectFormationError, TypeError, KeyError, ValueError):
+        return False
+    return True

@@ -41,6 +41,7 @@ function special(token, people) {
     return el("span", "mention", "@" + (person ? person.name : label || target.slice(1)));
   }
   if (target.startsWith("#")) return el("span", "mention", "#" + (label || target.slice(1)));
+  if (target.startsWith("!date^")) return el("time", null, decode(label || "")); // Slack's date token: its fallback
   if (target.startsWith("!")) return el("span", "mention", "@" + (label || target.slice(1).split("^")[0]));
   const url = safeUrl(decode(target));
   if (!url) return document.createTextNode(decode(label || target));
@@ -114,12 +115,28 @@ function element(node, onPress, people) {
   return el("span", "bk-unknown", "[" + node.type + "]");
 }
 
-function input(block, errors) {
+// Slack's pickers as <select>: a users_select lists the workspace's people, a static_select its options.
+function picker(e, people) {
+  const choices = e.type === "users_select"
+    ? Object.values(people).map((p) => [p.id, p.name])
+    : (e.options || []).map((o) => [o.value, (o.text || {}).text || o.value]);
+  const none = el("option", null, (e.placeholder || {}).text || "Pick one");
+  none.value = "";
+  const options = choices.map(([value, text]) => {
+    const option = el("option", null, text);
+    option.value = value;
+    return option;
+  });
+  return el("select", null, [none, ...options]);
+}
+
+function input(block, errors, people) {
   const e = block.element || {};
-  const field = e.multiline ? el("textarea") : el("input");
+  const select = e.type === "users_select" || e.type === "static_select";
+  const field = select ? picker(e, people || {}) : e.multiline ? el("textarea") : el("input");
   field.name = block.block_id || "";
-  field.value = e.initial_value || "";
-  field.placeholder = (e.placeholder || {}).text || "";
+  if (!select) field.value = e.initial_value || "";
+  if (!select) field.placeholder = (e.placeholder || {}).text || "";
   if (e.max_length) field.maxLength = e.max_length;
   const label = el("label", "bk-label", ((block.label || {}).text || "") + (block.optional ? " (optional)" : ""));
   const parts = [label, field];
@@ -149,7 +166,7 @@ function block(b, onPress, people, errors) {
     case "divider":
       return el("hr", "bk-divider");
     case "input":
-      return input(b, errors);
+      return input(b, errors, people);
     case "image":
       return el("div", "bk-image", "🖼 " + (b.alt_text || "image"));
     default:

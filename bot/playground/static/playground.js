@@ -152,7 +152,7 @@ function renderModal() {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const typed = {};
-    for (const f of form.querySelectorAll("input[name], textarea[name]")) typed[f.name] = f.value;
+    for (const f of form.querySelectorAll("input[name], textarea[name], select[name]")) typed[f.name] = f.value;
     act("send", { as: ui.me, submit: typed });
   });
   box.replaceChildren(form);

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from typing import Any
+
+# Slack's date token: each reader sees the instant in their own time zone; the text after `|` is
+# what a client that cannot render it shows instead.
+DATE_FORMAT = "{date_short_pretty} {time}"
+_DATE_TOKEN = re.compile(r"<!date\^-?[0-9]+\^[^|<>]*\|([^<>]*)>")
 
 ERROR_TRY_AGAIN = (
     "Sorry — something went wrong on our side and nothing was saved. Please try again in a minute."
@@ -30,10 +36,22 @@ def header(text: str) -> dict[str, Any]:
 
 
 def when(instant: datetime, tz: tzinfo) -> str:
-    """A local time for messages, e.g. "Thu Sep 30, 1:30 PM"."""
+    """Every time the bot shows a person, as Slack's date token in the reader's own time zone;
+    the fallback is the course's wall clock (`course_clock`)."""
+    return f"<!date^{int(instant.timestamp())}^{DATE_FORMAT}|{course_clock(instant, tz)}>"
+
+
+def course_clock(instant: datetime, tz: tzinfo) -> str:
+    """The course's wall clock, e.g. "Thu Sep 30, 1:30 PM PDT"."""
     local = instant.astimezone(tz)
     hour = local.strftime("%I").lstrip("0")
-    return f"{local:%a %b} {local.day}, {hour}:{local:%M %p}"
+    return f"{local:%a %b} {local.day}, {hour}:{local:%M %p %Z}"
+
+
+def plain_times(text: str) -> str:
+    """Text for a plain_text field (a modal's input error, a header), where Slack renders no date
+    token: each token becomes its course-time fallback."""
+    return _DATE_TOKEN.sub(lambda m: m.group(1), text)
 
 
 def plain(text: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from handlers.slack.views.common import context, header, plain, section
 from handlers.slack.views.mrkdwn import escape
 from handlers.slack.views.question_post import quoted
-from rules.question_brief import RankedQuestion
+from rules.week_markdown import RankedQuestion
 
 ASKED_ACTION = "question_asked"
 MAX_BLOCKS = 50

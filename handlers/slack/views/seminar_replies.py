@@ -32,7 +32,8 @@ PLAIN_MENTION = (
 HELP = """*`/seminar` — TA tools* (replies are visible only to you)
 • {tally} — post or refresh the week's question tally in {channel}
 • {report} — the class table; with a week, that week's detail
-• {export} — upload the class CSV (every student and week, excuse reasons, standing) to {channel}
+• {export} — upload the class CSV (every student and week, excuse reasons, standing) to {channel}; \
+with `grades`, the gradebook (one row per student, credit CR, NC or pending)
 • {unmatched} — Zoom participants not matched to a student, with minutes
 • {match} — count that Zoom name's (or email's) past and future minutes for the student
 • {excuse} — excuse a week; the reason shows in the report and export
@@ -97,10 +98,12 @@ def slack_failed(course: Course, what: str, error: str) -> Reply:
     return ephemeral(f"Couldn't {what}: Slack said `{error}`.{hint}")
 
 
-def code_blocks(title: str, body: str, note: str) -> list[Reply]:
-    """A monospace table split into ≤3000-character sections and ≤50-block messages."""
+def code_blocks(title: str, body: str, note: str, *, note_is_mrkdwn: bool = False) -> list[Reply]:
+    """A monospace table split into ≤3000-character sections and ≤50-block messages, then the note
+    (escaped, unless the caller built it as mrkdwn: a time's date token)."""
     chunks = list(_chunks(body.rstrip("\n").splitlines(), CODE_LIMIT))
-    blocks = [header(title)] + [section(code_block(c)) for c in chunks] + [context(escape(note))]
+    blocks = [header(title)] + [section(code_block(c)) for c in chunks]
+    blocks.append(context(note if note_is_mrkdwn else escape(note)))
     messages = [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)]
     return [ephemeral(title if i == 0 else f"{title} (continued)", m) for i, m in enumerate(messages)]
 
@@ -139,8 +142,10 @@ def export_done(course: Course, filename: str, students: int, rows: int) -> Repl
     return ephemeral(f"Uploaded `{filename}` to <#{course.ta_channel}>: {students} students, {rows} rows.")
 
 
-def export_comment(user_id: str, week: int | None) -> str:
+def export_comment(user_id: str, week: int | None, grades: bool = False) -> str:
     """The comment posted with the CSV."""
+    if grades:
+        return f"Gradebook (one row per student, with credit), exported by <@{user_id}>."
     scope = f"week {week}" if week else "all weeks"
     return f"Class report ({scope}), exported by <@{user_id}>."
 
@@ -155,7 +160,10 @@ def unmatched_reply(items: list[UnmatchedPresence], week: int | None) -> list[Re
         + (f" · {u.email}" if u.email else "")
         for u in items
     ]
-    note = 'Match one with /seminar match "Zoom name" @student (or the email instead of the name).'
+    note = (
+        'Match one with /seminar match "Zoom name" @student (or the email instead of the name), '
+        "or with its Match button on the Home tab."
+    )
     return code_blocks(f"Unmatched Zoom participants ({scope}): {len(items)}", "\n".join(lines), note)
 
 

@@ -123,13 +123,3 @@ def home_notice(text: str) -> list[dict[str, Any]]:
     """App Home for someone who has no record to show."""
     return [section(text)]
 
-
-def ta_home(course_name: str) -> list[dict[str, Any]]:
-    """App Home for a TA who is not also a student."""
-    return [
-        header(f"{course_name}"),
-        section(
-            "You're a TA for this course. Use `/seminar help` for the tally, the report, "
-            "the CSV export, matching Zoom names, excuses and recording links."
-        ),
-    ]

@@ -1,7 +1,10 @@
-"""The week's questions ranked by votes (ties: the earlier question first), and the brief for the speaker.
+"""The week's two Markdown files: the question brief for the speaker and the reflection digest.
 
-The moderator's queue (`/seminar queue`) and the brief the scheduler uploads when /ask closes
-(`seminar-bot brief`) both rank with `ranked`; the brief's Markdown is built only here.
+Questions are ranked by votes (ties: the earlier question first); the moderator's queue
+(`/seminar queue`) and the brief the scheduler uploads when /ask closes (`seminar-bot brief`)
+both rank with `ranked`. The digest (every reflection, on time or late, and who has none) is
+uploaded when the week's reflections fall due (`seminar-bot reflections`). Their Markdown is
+built only here.
 """
 
 from __future__ import annotations
@@ -77,3 +80,41 @@ def _about(week: Week) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+@dataclass(frozen=True)
+class WeekReflection:
+    """One student's reflection for the week, as stored."""
+
+    student: str
+    text: str
+    late: bool
+    submitted_at: datetime
+
+
+def digest_markdown(
+    course_name: str,
+    week: Week,
+    due: datetime,
+    reflections: Sequence[WeekReflection],
+    missing: Sequence[str],
+    tz: tzinfo,
+) -> str:
+    """The Markdown digest: reflections by student name, then the active students with none."""
+    late = sum(1 for r in reflections if r.late)
+    lines = [
+        f"# Reflections, week {week.number}",
+        "",
+        f"{md_text(course_name)} · due {due.astimezone(tz):%a %b %d %H:%M} · {len(reflections)} "
+        f"reflected ({late} late) · {len(missing)} with none",
+        "",
+    ]
+    for r in sorted(reflections, key=lambda r: (r.student.casefold(), r.submitted_at)):
+        when = "late" if r.late else "on time"
+        lines.append(f"## {md_text(r.student)} — {when} ({r.submitted_at.astimezone(tz):%a %b %d %H:%M})")
+        lines += ["", *(f"> {line}" if line.strip() else ">" for line in r.text.strip().split("\n")), ""]
+    lines.append("## No reflection")
+    lines.append("")
+    names = sorted(missing, key=str.casefold)
+    lines += [f"- {md_text(name)}" for name in names] or ["Everyone reflected."]
+    return "\n".join(lines).rstrip() + "\n"
