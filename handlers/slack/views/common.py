@@ -41,6 +41,13 @@ def when(instant: datetime, tz: tzinfo) -> str:
     return f"<!date^{int(instant.timestamp())}^{DATE_FORMAT}|{course_clock(instant, tz)}>"
 
 
+def time_of_day(instant: datetime, tz: tzinfo) -> str:
+    """A time within a day already named (e.g. when a question was asked), as a date token."""
+    local = instant.astimezone(tz)
+    hour = local.strftime("%I").lstrip("0")
+    return f"<!date^{int(instant.timestamp())}^{{time}}|{hour}:{local:%M %p}>"
+
+
 def course_clock(instant: datetime, tz: tzinfo) -> str:
     """The course's wall clock, e.g. "Thu Sep 30, 1:30 PM PDT"."""
     local = instant.astimezone(tz)

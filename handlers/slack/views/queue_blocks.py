@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
-from handlers.slack.views.common import context, header, plain, section
+from handlers.slack.views.common import context, header, plain, section, time_of_day
 from handlers.slack.views.mrkdwn import escape
 from handlers.slack.views.question_post import quoted
 from rules.week_markdown import RankedQuestion
@@ -47,7 +47,7 @@ def _summary(open_: list[RankedQuestion], asked: list[RankedQuestion]) -> str:
 
 def _line(q: RankedQuestion, tz: tzinfo) -> str:
     votes = "1 vote" if q.votes == 1 else f"{q.votes} votes"
-    return f"*{votes}* · {escape(q.asker)} · {q.asked_at.astimezone(tz):%H:%M}"
+    return f"*{votes}* · {escape(q.asker)} · {time_of_day(q.asked_at, tz)}"
 
 
 def _open_block(q: RankedQuestion, tz: tzinfo) -> dict[str, Any]:
