@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import Table
 from sqlalchemy import select as sa_select
@@ -66,6 +67,7 @@ class NewZoomEvent:
 
 if {f.name for f in fields(NewZoomEvent)} != set(_COLUMNS):  # pragma: no cover - a model change
     raise RuntimeError("NewZoomEvent's fields must be ZoomEvent's columns but id")
+_VALUES = attrgetter(*_COLUMNS)  # a row's values in column order, in one call
 
 
 def column_limit(name: str) -> int | None:
@@ -81,7 +83,7 @@ def insert_events(*, session: Session, rows: Sequence[NewZoomEvent]) -> int:
 def insert_new(*, session: Session, rows: Sequence[NewZoomEvent]) -> list[bool]:
     """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
     unique = {row.dedup_key: row for row in reversed(rows)}
-    values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
+    values = [dict(zip(_COLUMNS, _VALUES(row), strict=True)) for row in unique.values()]
     new = insert_new_rows(session, _TABLE, values, key="dedup_key")
     first: list[bool] = []
     for row in rows:
