@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from bot.app import build_slack_app
+from bot.app import LISTENER_THREADS, build_slack_app
 from bot.config import (
     SLACK_HOWTO,
     SLACK_SOCKET_ROUTE,
@@ -148,6 +149,9 @@ def create_app(
         slack_app = build_slack_app(settings, runtime.deps)
     _log_integrations(runtime)
     live: list[Connections] = []
+    # Bolt's dispatch holds a thread until the listener acks: one per student of a burst, as for the
+    # listeners (Starlette's default pool has 40 threads)
+    dispatchers = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-dispatch")
 
     async def healthz(_: Request) -> JSONResponse:
         ok = await run_in_threadpool(writable, runtime.engine)
@@ -159,6 +163,10 @@ def create_app(
             return JSONResponse({"error": SLACK_SOCKET_ROUTE}, status_code=503)
         if slack_app is None:
             return JSONResponse({"error": SLACK_HOWTO}, status_code=503)
+        with runtime.deps.acks.pending():
+            return await _dispatch(slack_app, request)
+
+    async def _dispatch(slack_app: App, request: Request) -> Response:
         body = await read_body(request)
         headers = dict(request.headers)  # the first value of each header, for our check and Bolt's alike
         if not verified(settings.slack_signing_secret or "", headers, body):
@@ -167,7 +175,8 @@ def create_app(
             bolt_request = SlackRequest(body=body.decode("utf-8"), query=request.url.query, headers=headers)
         except MalformedBody as exc:
             return JSONResponse({"error": f"malformed Slack request body: {exc}"}, status_code=400)
-        bolt_response = await run_in_threadpool(slack_app.dispatch, bolt_request)
+        loop = asyncio.get_running_loop()
+        bolt_response = await loop.run_in_executor(dispatchers, slack_app.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
     @asynccontextmanager

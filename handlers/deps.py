@@ -10,6 +10,7 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from handlers.schedule.tally_worker import TallyWorker
+from handlers.slack.after_ack import AcksFirst
 from rules.course import Course
 
 
@@ -25,3 +26,8 @@ class Deps:
     def tally(self) -> TallyWorker:
         """The tally updaters for this database; one per Deps, and the runtime keeps one Deps."""
         return TallyWorker(self.engine, self.course, self.clock)
+
+    @cached_property
+    def acks(self) -> AcksFirst:
+        """Slack requests not yet answered; listeners' post-ack work waits for them."""
+        return AcksFirst()
