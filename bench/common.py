@@ -93,18 +93,6 @@ def hello(workdir: Path, log_level: str) -> Server:
     return Server([sys.executable, "-m", "bench.hello_app", str(port)], env, port, workdir)
 
 
-def server_stack(server: Server) -> str:
-    """The event loop and HTTP parser a running server has loaded, e.g. `uvloop+httptools`.
-
-    Read from the process's memory map, so a bench reports what ran, not what was asked for.
-    """
-    assert server.proc is not None
-    maps = Path(f"/proc/{server.proc.pid}/maps").read_text()
-    loop = "uvloop" if "/uvloop/" in maps else "asyncio"
-    http = "httptools" if "/httptools/" in maps else "h11"
-    return f"{loop}+{http}"
-
-
 @contextmanager
 def scratch_dir(prefix: str) -> Iterator[Path]:
     """A temporary working directory, removed afterwards."""

@@ -31,7 +31,6 @@ from bench.common import (
     print_table,
     save,
     scratch_dir,
-    server_stack,
 )
 from storage.db import make_engine
 from tests.factories import write_course
@@ -119,7 +118,7 @@ def storm(server: Server, args: argparse.Namespace) -> Storm:
     requests = prepare(args.events)
     cpu = server.cpu_seconds()
     load = drive_processes(url, requests, args.concurrency, args.processes, args.client)
-    return Storm(warm, load, server.cpu_seconds() - cpu, server_stack(server))
+    return Storm(warm, load, server.cpu_seconds() - cpu, server.stack())
 
 
 def figures(name: str, run: Storm, stored: set[str] | None) -> dict[str, Any]:
