@@ -136,6 +136,7 @@ def figures(name: str, run: Storm, stored: set[str] | None) -> dict[str, Any]:
         "p99_ms": load.percentile_ms(99),
         "elapsed_s": load.elapsed,
         "server_cpu_pct": 100 * server_cpu / load.elapsed if load.elapsed else 0.0,
+        "server_cpu_us_per_event": 1e6 * server_cpu / len(load.acked) if load.acked else 0.0,
         "client_cpu_pct": 100 * load.client_cpu / load.elapsed if load.elapsed else 0.0,
         "acked_total": len(acked),
         "acked_stored": None if stored is None else len(acked & stored),
@@ -234,7 +235,7 @@ def spread(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
         mine = [r for r in rows if r["target"] == target]
         out[target] = {
             key: [min(r[key] for r in mine), max(r[key] for r in mine)]
-            for key in ("events_per_s", "x_ceiling", "p99_ms")
+            for key in ("events_per_s", "x_ceiling", "p99_ms", "server_cpu_us_per_event")
             if all(r[key] is not None for r in mine)
         }
     return out
@@ -259,6 +260,7 @@ def report(rows: list[dict[str, Any]]) -> None:
                 r["p99_ms"],
                 stored,
                 f"{r['server_cpu_pct']:.0f}%",
+                f"{r['server_cpu_us_per_event']:.0f}",
                 f"{r['client_cpu_pct']:.0f}%",
             ]
         )
@@ -276,6 +278,7 @@ def report(rows: list[dict[str, Any]]) -> None:
             "p99 ms",
             "stored",
             "server CPU",
+            "CPU µs/event",
             "client CPU",
         ],
         table,
