@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from bot.cli.jobs_command import BadInstant, parse_instant
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.jobs_command import BadInstant, parse_instant
 from bot.runtime import Runtime
 from tests.fakes.slack_api import FakeSlack
 from tests.scheduling import enrol, outbox_rows, posts
