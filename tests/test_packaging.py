@@ -93,5 +93,6 @@ def test_the_benches_ceiling_runs_on_the_same_stack(tmp_path: Path) -> None:
     """bench/hello_app.py, the hello-world the benches divide by, goes through `serve`'s uvicorn call."""
     with hello(tmp_path, "INFO").start(ready_path="/") as server:
         loaded = server.stack()
+    log = server.log.read_text()
     assert loaded == "uvloop+httptools"
-    assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in server.log.read_text()
+    assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in log
