@@ -86,12 +86,11 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def hello(workdir: Path) -> Server:
+def hello(workdir: Path, log_level: str) -> Server:
     """The hello-world ASGI app under the same server software and flags (not started yet)."""
     port = free_port()
-    return Server(
-        [sys.executable, "-m", "bench.hello_app", str(port)], {"PYTHONPATH": str(ROOT)}, port, workdir
-    )
+    env = {"PYTHONPATH": str(ROOT), "LOG_LEVEL": log_level}
+    return Server([sys.executable, "-m", "bench.hello_app", str(port)], env, port, workdir)
 
 
 @contextmanager

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import uvicorn
+from bot.cli.main import run_server
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -29,8 +31,9 @@ async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
 
 
 def main() -> None:
-    """`python -m bench.hello_app PORT` — the flags mirror bot/cli/main.py's `serve`."""
-    uvicorn.run(app, host="0.0.0.0", port=int(sys.argv[1]), log_level="info")
+    """`python -m bench.hello_app PORT` — through `serve`'s own uvicorn call (bot/cli/main.py)."""
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper())
+    run_server(app, int(sys.argv[1]))
 
 
 if __name__ == "__main__":

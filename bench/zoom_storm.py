@@ -1,7 +1,9 @@
 """Join storm: signed, distinct `webinar.participant_joined` events against the real `serve`.
 
-Runs a hello-world ASGI app under the same uvicorn flags first (the ceiling), then `seminar-bot
-serve` on SQLite and on PostgreSQL, and checks that every event answered 200 is in the database.
+Runs a hello-world ASGI app under the same uvicorn stack and flags first (the ceiling), then
+`seminar-bot serve` on SQLite and on PostgreSQL, and checks that every event answered 200 is in
+the database. `--repeat N` runs the three in turn N times, each ratio against its own round's
+ceiling, and prints the spread. Each row names the event loop and HTTP parser its server loaded.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,21 +101,33 @@ def stored_emails(db_url: str) -> set[str]:
     return found
 
 
-def storm(server: Server, args: argparse.Namespace) -> tuple[Load, Load, float]:
-    """Warm up, then the measured storm; returns (warm-up, storm, server CPU seconds)."""
+@dataclass(frozen=True)
+class Storm:
+    """What one server went through: the warm-up, the measured storm, its CPU and its stack."""
+
+    warm: Load
+    load: Load
+    server_cpu: float
+    stack: str
+
+
+def storm(server: Server, args: argparse.Namespace) -> Storm:
+    """Warm up, then the measured storm."""
     url = server.url + "/zoom/webhook"
     warm = drive_processes(url, prepare(args.warmup), args.concurrency, 1, args.client)
     requests = prepare(args.events)
     cpu = server.cpu_seconds()
     load = drive_processes(url, requests, args.concurrency, args.processes, args.client)
-    return warm, load, server.cpu_seconds() - cpu
+    return Storm(warm, load, server.cpu_seconds() - cpu, server.stack())
 
 
-def figures(name: str, warm: Load, load: Load, server_cpu: float, stored: set[str] | None) -> dict[str, Any]:
+def figures(name: str, run: Storm, stored: set[str] | None) -> dict[str, Any]:
     """One target's row."""
+    warm, load, server_cpu = run.warm, run.load, run.server_cpu
     acked = set(warm.acked) | set(load.acked)
     return {
         "target": name,
+        "stack": run.stack,
         "sent": sum(load.statuses.values()),
         "acked": len(load.acked),
         "statuses": {str(k): v for k, v in sorted(load.statuses.items())},
@@ -121,6 +136,7 @@ def figures(name: str, warm: Load, load: Load, server_cpu: float, stored: set[st
         "p99_ms": load.percentile_ms(99),
         "elapsed_s": load.elapsed,
         "server_cpu_pct": 100 * server_cpu / load.elapsed if load.elapsed else 0.0,
+        "server_cpu_us_per_event": 1e6 * server_cpu / len(load.acked) if load.acked else 0.0,
         "client_cpu_pct": 100 * load.client_cpu / load.elapsed if load.elapsed else 0.0,
         "acked_total": len(acked),
         "acked_stored": None if stored is None else len(acked & stored),
@@ -129,9 +145,9 @@ def figures(name: str, warm: Load, load: Load, server_cpu: float, stored: set[st
 
 def run_ceiling(args: argparse.Namespace) -> dict[str, Any]:
     """The hello-world app under the same server software."""
-    with scratch_dir("hello") as work, hello(work) as server:
-        warm, load, cpu = storm(server, args)
-    return figures("hello-world", warm, load, cpu, None)
+    with scratch_dir("hello") as work, hello(work, args.log_level) as server:
+        run = storm(server, args)
+    return figures("hello-world", run, None)
 
 
 def run_app(name: str, db_url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -141,11 +157,11 @@ def run_app(name: str, db_url: str, args: argparse.Namespace) -> dict[str, Any]:
             "DATABASE_URL": db_url,
             "COURSE_FILE": str(write_course(work)),
             "ZOOM_WEBHOOK_SECRET_TOKEN": ZOOM_SECRET,
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": args.log_level,
         }
         with serve(env, work) as server:
-            warm, load, cpu = storm(server, args)
-        return figures(name, warm, load, cpu, stored_emails(db_url))
+            run = storm(server, args)
+        return figures(name, run, stored_emails(db_url))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -163,13 +179,36 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL, help="PostgreSQL (a scratch schema is used)")
     parser.add_argument("--targets", default="hello,sqlite,postgres", help="comma-separated subset")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="LOG_LEVEL of every server (default WARNING; INFO adds uvicorn's access log line per request)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="run every target this many times, in turn")
     args = parser.parse_args(argv)
-    targets = args.targets.split(",")
-    rows: list[dict[str, Any]] = []
     print(
         f"zoom storm: {args.events} events/target, {args.concurrency} connections, "
-        f"{args.processes} {args.client} client process(es); machine {machine()}"
+        f"{args.processes} {args.client} client process(es), LOG_LEVEL={args.log_level}; machine {machine()}"
     )
+    rows = [row for n in range(args.repeat) for row in run_round(n, args.targets.split(","), args)]
+    report(rows)
+    save(
+        "zoom_storm",
+        {
+            "events": args.events,
+            "concurrency": args.concurrency,
+            "processes": args.processes,
+            "client": args.client,
+            "log_level": args.log_level,
+            "targets": rows,
+            "spread": spread(rows),
+        },
+    )
+
+
+def run_round(n: int, targets: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every target once, the ceiling first; each row carries its ratio to this round's ceiling."""
+    rows: list[dict[str, Any]] = []
     if "hello" in targets:
         rows.append(run_ceiling(args))
     if "sqlite" in targets:
@@ -182,29 +221,37 @@ def main(argv: list[str] | None = None) -> None:
         else:
             with postgres_schema(args.pg_url) as pg_url:
                 rows.append(run_app("postgres", pg_url, args))
-    report(rows)
-    save(
-        "zoom_storm",
-        {
-            "events": args.events,
-            "concurrency": args.concurrency,
-            "processes": args.processes,
-            "client": args.client,
-            "targets": rows,
-        },
-    )
+    ceiling = next((r["events_per_s"] for r in rows if r["target"] == "hello-world"), None)
+    for row in rows:
+        row["round"] = n + 1
+        row["x_ceiling"] = row["events_per_s"] / ceiling if ceiling else None
+    return rows
+
+
+def spread(rows: list[dict[str, Any]]) -> dict[str, dict[str, list[float]]]:
+    """Per target, the lowest and highest events/s, ratio and p99 over the rounds."""
+    out: dict[str, dict[str, list[float]]] = {}
+    for target in dict.fromkeys(r["target"] for r in rows):
+        mine = [r for r in rows if r["target"] == target]
+        out[target] = {
+            key: [min(r[key] for r in mine), max(r[key] for r in mine)]
+            for key in ("events_per_s", "x_ceiling", "p99_ms", "server_cpu_us_per_event")
+            if all(r[key] is not None for r in mine)
+        }
+    return out
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    """Print the table, with the ratio to the hello-world ceiling when it ran."""
-    ceiling = next((r["events_per_s"] for r in rows if r["target"] == "hello-world"), None)
+    """Print the table (each ratio against the ceiling of its own round) and the spread."""
     table = []
     for r in rows:
-        ratio = f"{r['events_per_s'] / ceiling:.2f}" if ceiling else "-"
+        ratio = "-" if r["x_ceiling"] is None else f"{r['x_ceiling']:.2f}"
         stored = "-" if r["acked_stored"] is None else f"{r['acked_stored']}/{r['acked_total']}"
         table.append(
             [
+                r["round"],
                 r["target"],
+                r["stack"],
                 r["sent"],
                 r["acked"],
                 r["events_per_s"],
@@ -213,13 +260,16 @@ def report(rows: list[dict[str, Any]]) -> None:
                 r["p99_ms"],
                 stored,
                 f"{r['server_cpu_pct']:.0f}%",
+                f"{r['server_cpu_us_per_event']:.0f}",
                 f"{r['client_cpu_pct']:.0f}%",
             ]
         )
     print_table(
         "results (events/s = 200s per second; stored = acknowledged events found in the database)",
         [
+            "round",
             "target",
+            "server stack",
             "sent",
             "200",
             "events/s",
@@ -228,10 +278,15 @@ def report(rows: list[dict[str, Any]]) -> None:
             "p99 ms",
             "stored",
             "server CPU",
+            "CPU µs/event",
             "client CPU",
         ],
         table,
     )
+    if len({r["round"] for r in rows}) > 1:
+        for target, ranges in spread(rows).items():
+            text = ", ".join(f"{key} {low:,.2f}–{high:,.2f}" for key, (low, high) in ranges.items())
+            print(f"  spread {target}: {text}")
     for r in rows:
         if r["statuses"].keys() - {"200"}:
             print(f"  {r['target']}: statuses {r['statuses']}")

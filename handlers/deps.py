@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from handlers.schedule.tally_worker import TallyWorker
 from handlers.schedule.vote_count import VoteCounts
+from handlers.slack.after_ack import AcksFirst
 from rules.course import Course
 
 
@@ -31,3 +32,8 @@ class Deps:
     def votes(self) -> VoteCounts:
         """The updaters of the questions' channel messages (their vote counts); one per Deps."""
         return VoteCounts(self.engine)
+
+    @cached_property
+    def acks(self) -> AcksFirst:
+        """Slack requests not yet answered; listeners' post-ack work waits for them."""
+        return AcksFirst()

@@ -74,7 +74,7 @@ class GroupCommit(Generic[T, R]):
         try:
             while lane.pending:
                 batch, lane.pending = lane.pending[: self.max_batch], lane.pending[self.max_batch :]
-                entries = [_Entry[T, R](item) for item, _ in batch]
+                entries: list[_Entry[T, R]] = [_Entry(item) for item, _ in batch]
                 try:
                     await asyncio.to_thread(self._write_batch, engine, entries)
                 except BaseException as exc:  # cancelled at shutdown: nobody may wait forever

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import Table
 from sqlalchemy import select as sa_select
@@ -39,20 +40,51 @@ class Mark:
     zoom_user_id: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class NewZoomEvent:
+    """The values of one zoom_events row to insert (every column but `id`).
+
+    Plain data rather than a `ZoomEvent` instance: building a SQLModel table object was the
+    largest cost of a webhook delivery after the server itself (README "Benchmarks"), and the
+    insert below reads values only.
+    """
+
+    dedup_key: str
+    source: str
+    event: str
+    event_ts: int | None
+    zoom_id: str
+    instance_uuid: str
+    kind: str
+    at: datetime | None
+    participant_key: str
+    user_name: str
+    email: str
+    registrant_id: str
+    zoom_user_id: str
+    body: str
+    received_at: datetime
+
+
+if {f.name for f in fields(NewZoomEvent)} != set(_COLUMNS):  # pragma: no cover - a model change
+    raise RuntimeError("NewZoomEvent's fields must be ZoomEvent's columns but id")
+_VALUES = attrgetter(*_COLUMNS)  # a row's values in column order, in one call
+
+
 def column_limit(name: str) -> int | None:
     """The column's max length, so callers can truncate instead of failing the insert."""
     return _LIMITS.get(name)
 
 
-def insert_events(*, session: Session, rows: Sequence[ZoomEvent]) -> int:
+def insert_events(*, session: Session, rows: Sequence[NewZoomEvent]) -> int:
     """Insert rows, skipping any whose dedup_key is already stored; returns how many were new."""
     return sum(insert_new(session=session, rows=rows))
 
 
-def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
+def insert_new(*, session: Session, rows: Sequence[NewZoomEvent]) -> list[bool]:
     """Insert rows, skipping dedup_keys already stored; for each row, whether it was the new one."""
     unique = {row.dedup_key: row for row in reversed(rows)}
-    values = [{name: getattr(row, name) for name in _COLUMNS} for row in unique.values()]
+    values = [dict(zip(_COLUMNS, _VALUES(row), strict=True)) for row in unique.values()]
     new = insert_new_rows(session, _TABLE, values, key="dedup_key")
     if new:
         bump_source(session=session)  # presence is derived from these rows
@@ -63,12 +95,12 @@ def insert_new(*, session: Session, rows: Sequence[ZoomEvent]) -> list[bool]:
     return first
 
 
-_WEBHOOK_WRITES: GroupCommit[ZoomEvent, bool] = GroupCommit(
+_WEBHOOK_WRITES: GroupCommit[NewZoomEvent, bool] = GroupCommit(
     lambda session, rows: insert_new(session=session, rows=rows)
 )
 
 
-async def store_event(engine: Engine, row: ZoomEvent) -> bool:
+async def store_event(engine: Engine, row: NewZoomEvent) -> bool:
     """Store one webhook event, committed with any arriving at the same time; True when it was new.
 
     Returns only once the row is committed (or raises), so the webhook acknowledges only what is

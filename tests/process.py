@@ -64,6 +64,14 @@ class Server:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def stack(self) -> str:
+        """The event loop and HTTP parser the running process has loaded, e.g. `uvloop+httptools`."""
+        assert self.proc is not None
+        maps = Path(f"/proc/{self.proc.pid}/maps").read_text()
+        loop = "uvloop" if "/uvloop/" in maps else "asyncio"
+        http = "httptools" if "/httptools/" in maps else "h11"
+        return f"{loop}+{http}"
+
     def log_tail(self, lines: int = 30) -> str:
         """The end of the server's log, for error messages."""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -66,3 +66,17 @@ def test_serve_redacts_uvicorn_access_log(tmp_path: Path) -> None:
     assert "GET /healthz?t=*** HTTP/1.1" in log and "GET /nowhere/*** HTTP/1.1" in log
     for secret in SECRETS:
         assert secret not in log
+
+
+def test_serve_at_warning_writes_no_access_log_line(tmp_path: Path) -> None:
+    """LOG_LEVEL=WARNING holds for uvicorn's access log too: no INFO line per request."""
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "COURSE_FILE": str(write_course(tmp_path)),
+        "LOG_LEVEL": "WARNING",
+    }
+    with serve(env, tmp_path) as server:
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        assert httpx.get(f"{server.url}/nowhere").status_code == 404
+    log = server.log.read_text()
+    assert "GET /healthz" not in log and "GET /nowhere" not in log and " INFO " not in log

@@ -15,6 +15,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from bench.common import hello
 from tests.process import ROOT, serve
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
@@ -84,8 +85,10 @@ def test_serve_runs_on_uvloop_and_httptools(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "COURSE_FILE": str(ROOT / "course.toml")}
     with serve(env, tmp_path) as server:
         log = server.log.read_text()
+        loaded = server.stack()
     assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in log
     assert "uvloop or httptools is missing" not in log
+    assert loaded == "uvloop+httptools"
 
 
 def make_chromium(tmp_path: Path, uid: int, apt: bool) -> tuple[subprocess.CompletedProcess[str], str]:
@@ -129,3 +132,12 @@ def test_make_test_installs_chromium_as_root_through_sudo_or_says_how(tmp_path: 
     done, log = make_chromium(tmp_path / "mac", 1000, apt=False)
     assert done.returncode == 0, done.stderr
     assert log == "" and "install Chromium at" in done.stdout
+
+
+def test_the_benches_ceiling_runs_on_the_same_stack(tmp_path: Path) -> None:
+    """bench/hello_app.py, the hello-world the benches divide by, goes through `serve`'s uvicorn call."""
+    with hello(tmp_path, "INFO").start(ready_path="/") as server:
+        loaded = server.stack()
+    log = server.log.read_text()
+    assert loaded == "uvloop+httptools"
+    assert "serving on uvicorn with the uvloop event loop and the httptools HTTP parser" in log

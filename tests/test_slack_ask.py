@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from handlers.slack.after_ack import AcksFirst
 from storage.db import session_scope
 from storage.models import Question
 from tests.conftest import TRANSPORTS
@@ -256,3 +257,25 @@ def test_a_held_database_lock_never_delays_the_ack(students: Any) -> None:
         raw.rollback()
         raw.close()
     assert "asked 1 question" in reply(live)
+
+
+def test_post_ack_work_lets_unanswered_requests_go_first(students: Any) -> None:
+    """In a burst, a student's store and reply wait until the other students' requests are answered."""
+    live = students
+    acks = live.runtime.deps.acks
+    acks.max_wait = 30.0
+    with acks.pending():  # another student's /ask, not answered yet
+        assert slash(live, "/ask", "after the others", "U0ADA").status_code == 200  # acked at once
+        time.sleep(0.5)
+        assert live.slack.calls_to("response_url") == [] and questions(live) == []
+    assert "asked 1 question" in reply(live)
+
+
+def test_post_ack_work_waits_for_other_acks_only_so_long() -> None:
+    """A stream of requests never holds a listener's post-ack work back for more than max_wait."""
+    acks = AcksFirst(max_wait=0.2)
+    with acks.pending():
+        started = time.monotonic()
+        acks.wait()
+        assert time.monotonic() - started >= 0.2
+    acks.wait()  # nothing pending: at once

@@ -85,3 +85,9 @@ def test_healthz_503_on_a_read_only_postgres_session(pg_url: str, course_file: P
     read_only = f"{pg_url}%20-cdefault_transaction_read_only%3Don"
     response = _healthz(Settings(database_url=read_only, course_file=course_file))
     assert response.status_code == 503 and response.json()["ok"] is False
+
+
+def test_zoom_webhook_takes_post_only(live) -> None:  # type: ignore[no-untyped-def]
+    """The route Zoom deliveries skip the router for still answers other methods as the router does."""
+    response = live.http.get("/zoom/webhook")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
 from enum import StrEnum
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 import uvicorn
@@ -68,15 +69,31 @@ def serve(
         attach(asgi, rt.settings, port)
     except ConfigError as exc:
         fail(str(exc))
+    run_server(asgi, port)
+
+
+# After each commit's fsync the group commit's writer thread (storage/group_commit.py) needs the
+# GIL back; at Python's default interval (5 ms) it waited that long behind the event loop on
+# every commit, and the webhook's acknowledgements with it (README "Benchmarks").
+GIL_SWITCH_SECONDS = 0.0005
+
+
+def run_server(asgi: Any, port: int) -> None:
+    """uvicorn with the flags `serve` runs on; bench/hello_app.py runs the ceiling through here too."""
     loop, http = server_stack()
     logger.info("serving on uvicorn with the %s event loop and the %s HTTP parser", loop, http)
     if (loop, http) != ("uvloop", "httptools"):
         logger.warning("uvloop or httptools is missing: reinstall seminar-bot (it needs uvicorn[standard])")
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    # Everything built so far (the app, its modules) lives as long as the process: out of the
+    # collector's way, a full collection paused a burst of /ask for ~10 ms instead of ~60 ms.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         asgi,
         host="0.0.0.0",
         port=port,
-        log_level="info",
+        log_level=logging.getLogger().level,  # LOG_LEVEL (bot/logs.py): WARNING drops the access log
         log_config=None,  # bot/logs.py owns the handlers, so uvicorn's lines are redacted too
         loop=loop,
         http=http,

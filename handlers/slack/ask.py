@@ -56,6 +56,7 @@ def ask(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltConte
         ack(text=refusal)
         return
     ack()
+    deps.acks.wait()  # the other students' acks first: this one is already answered
     week = deps.course.ask_week(now)
     assert week is not None  # quick_refusal checked this instant
     store = partial(_store, deps, client, context, respond, command, week, now, text)

@@ -17,8 +17,7 @@ from typing import Any
 
 from handlers.deps import Deps
 from handlers.zoom.wire import BadEvent, event_row, signature_problem, url_validation
-from storage.models import ZoomEvent
-from storage.zoom_store import store_event
+from storage.zoom_store import NewZoomEvent, store_event
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ def check(
     raw: bytes,
     *,
     wall_clock: Callable[[], float] = time.time,
-) -> WebhookReply | ZoomEvent:
+) -> WebhookReply | NewZoomEvent:
     """Everything but storage: the reply for a delivery we answer at once, or the row to store."""
     problem = signature_problem(secret, headers, raw, wall_clock())
     if problem:
@@ -76,9 +75,8 @@ async def receive(deps: Deps, secret: str, headers: Mapping[str, str], raw: byte
 async def store_json(deps: Deps, raw: bytes) -> bool:
     """Store an event from Zoom's WebSocket exactly as a webhook's; True when new, BadEvent if unusable."""
     payload, text = _object(raw)
-    row = event_row(payload, text, deps.clock())
-    row.source = "websocket"  # for the audit trail only: deduplication ignores where it came from
-    return await store_event(deps.engine, row)
+    # the source is for the audit trail only: deduplication ignores where an event came from
+    return await store_event(deps.engine, event_row(payload, text, deps.clock(), source="websocket"))
 
 
 def _stored(added: bool) -> WebhookReply:

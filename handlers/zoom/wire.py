@@ -1,4 +1,4 @@
-"""Zoom's wire format: webhook signatures, and webhook events or report/CSV visits as ZoomEvent rows."""
+"""Zoom's wire format: webhook signatures, and webhook events or report/CSV visits as zoom_events rows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.models import ZoomEvent
-from storage.zoom_store import column_limit
+from storage.zoom_store import NewZoomEvent, column_limit
 
 # Zoom documents no tolerance. Retries (+5/+25/+85 min) may keep the first attempt's timestamp,
 # and a replayed event is harmless (it dedups to nothing), so the past is generous and only
@@ -46,8 +45,7 @@ class BadEvent(ValueError):
 
 def signature(secret: str, timestamp: str, raw: bytes) -> str:
     """`v0=` + hex HMAC-SHA256 over `v0:{timestamp}:{raw body bytes}`, as Zoom signs."""
-    mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
-    return "v0=" + mac.hexdigest()
+    return "v0=" + hmac.digest(secret.encode(), b"v0:" + timestamp.encode() + b":" + raw, "sha256").hex()
 
 
 def signature_problem(secret: str, headers: Mapping[str, str], raw: bytes, now: float) -> str | None:
@@ -77,8 +75,10 @@ def url_validation(secret: str, payload: dict[str, Any]) -> dict[str, str]:
     return {"plainToken": token, "encryptedToken": encrypted}
 
 
-def event_row(payload: dict[str, Any], raw: str, received_at: datetime) -> ZoomEvent:
-    """One webhook body as a ZoomEvent row; unknown events become kind `other`."""
+def event_row(
+    payload: dict[str, Any], raw: str, received_at: datetime, source: str = "webhook"
+) -> NewZoomEvent:
+    """One webhook (or WebSocket) body as a zoom_events row; unknown events become kind `other`."""
     event = payload.get("event")
     if not isinstance(event, str) or not event.strip():
         raise BadEvent('the body has no "event" name')
@@ -97,7 +97,7 @@ def event_row(payload: dict[str, Any], raw: str, received_at: datetime) -> ZoomE
         dedup = _digest(event, uuid, who if visit else _zoom_id(obj.get("id")), kind, at.isoformat())
     return _zoom_event(
         dedup_key=dedup,
-        source="webhook",
+        source=source,
         event=event.strip(),
         event_ts=event_ts,
         zoom_id=obj.get("id"),
@@ -131,7 +131,7 @@ class Attendance:
 
 def attendance_rows(
     visit: Attendance, *, source: str, zoom_id: str, instance_uuid: str, received_at: datetime
-) -> list[ZoomEvent]:
+) -> list[NewZoomEvent]:
     """A visit as a join row and a leave row sharing one synthetic participant key.
 
     The key and dedup keys depend only on the visit, so importing the same report or CSV
@@ -174,10 +174,10 @@ def _zoom_event(
     body: str,
     received_at: datetime,
     event_ts: int | None = None,
-) -> ZoomEvent:
-    """The one place a ZoomEvent row is built: texts cleaned and cut to their columns, ids unspaced."""
+) -> NewZoomEvent:
+    """The one place a zoom_events row is built: texts cleaned and cut to their columns, ids unspaced."""
     name, email, registrant_id, zoom_user_id = who
-    return ZoomEvent(
+    return NewZoomEvent(
         dedup_key=dedup_key,
         source=source,
         event=_clip(event, "event"),
@@ -222,6 +222,8 @@ def _digest(*parts: str) -> str:
 
 def _clean(text: str) -> str:
     """No NULs (PostgreSQL refuses them) and no lone surrogates (not encodable)."""
+    if text.isascii() and "\x00" not in text:  # most fields: nothing to clean, and cheap to see
+        return text
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
