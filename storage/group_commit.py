@@ -72,11 +72,13 @@ class GroupCommit(Generic[T, R]):
     async def _drain(self, engine: Engine, lane: _Lane[T, R]) -> None:
         """Write batches in a worker thread until nobody waits; hand each caller its outcome."""
         try:
+            loop = asyncio.get_running_loop()
             while lane.pending:
+                await asyncio.sleep(0)  # one more turn of the loop: deliveries read meanwhile join
                 batch, lane.pending = lane.pending[: self.max_batch], lane.pending[self.max_batch :]
                 entries: list[_Entry[T, R]] = [_Entry(item) for item, _ in batch]
                 try:
-                    await asyncio.to_thread(self._write_batch, engine, entries)
+                    await loop.run_in_executor(None, self._write_batch, engine, entries)
                 except BaseException as exc:  # cancelled at shutdown: nobody may wait forever
                     for _, done in batch + lane.pending:
                         if not done.done():

@@ -67,11 +67,12 @@ class State:
         return self.cached == self.source and self.key == key
 
 
+_BUMP = update(_STATE).where(_STATE.c.name == "source").values(version=_STATE.c.version + 1)
+
+
 def bump_source(*, session: Session) -> None:
     """Mark stored presence out of date, in the transaction that changes what it is derived from."""
-    session.connection().execute(
-        update(_STATE).where(_STATE.c.name == "source").values(version=_STATE.c.version + 1)
-    )
+    session.connection().execute(_BUMP)  # built once: every group commit of Zoom rows runs it
 
 
 def state(*, session: Session) -> State | None:
