@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
@@ -71,9 +71,8 @@ class ZoomWebhook:
         headers: dict[str, str] = {}  # the first value of each header, as Starlette's Headers gives it
         for key, value in scope["headers"]:
             headers.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        stream = Request(scope, receive).stream()
         try:
-            body = await _read_limited(headers.get("content-length"), stream, MAX_BODY_BYTES)
+            body = await _read_limited(headers.get("content-length"), _chunks(receive), MAX_BODY_BYTES)
         except BodyTooLarge:
             await _send_json(send, 413, TOO_LARGE)
             return
@@ -85,9 +84,23 @@ class ZoomWebhook:
         await _send_json(send, reply.status, reply.body)
 
 
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The body as the server hands it over: what `Request.stream()` yields, without a Request."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            raise ClientDisconnect
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per reply
+
+
 async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
     """What a JSONResponse sends, without building one."""
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    body = _JSON.encode(content).encode()
     headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
