@@ -234,6 +234,8 @@ def _clip(text: str, column: str) -> str:
 
 def _text(value: object, column: str) -> str:
     """Strings as given, numbers as digits, anything else as empty; cut to the column's size."""
+    if type(value) is str:  # what a JSON string is: most fields, so it skips the checks below
+        return _clip(_clean(value).strip(), column)
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, int | float | str):
