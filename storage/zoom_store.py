@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from operator import attrgetter
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_, false, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from storage.db import insert_new_rows
 from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
-from storage.presence_cache import bump_source
+from storage.presence_cache import touch
 
 PRESENCE_KINDS = ("join", "leave", "start", "end")
 _TABLE: Table = ZoomEvent.__table__  # type: ignore[attr-defined]
@@ -87,7 +87,7 @@ def insert_new(*, session: Session, rows: Sequence[NewZoomEvent]) -> list[bool]:
     values = [dict(zip(_COLUMNS, _VALUES(row), strict=True)) for row in unique.values()]
     new = insert_new_rows(session, _TABLE, values, key="dedup_key")
     if new:
-        bump_source(session=session)  # presence is derived from these rows
+        touch(session=session, rows=[row for row in unique.values() if row.dedup_key in new])  # presence
     first: list[bool] = []
     for row in rows:
         first.append(row.dedup_key in new)
@@ -110,14 +110,19 @@ async def store_event(engine: Engine, row: NewZoomEvent) -> bool:
     return await _WEBHOOK_WRITES.submit(engine, row)
 
 
-def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:
-    """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out)."""
+def presence_marks(
+    *, session: Session, zoom_ids: Iterable[str], between: Sequence[tuple[datetime, datetime]] | None = None
+) -> list[Mark]:
+    """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out),
+    or only those at an instant in one of the `between` ranges (start included, end not)."""
     ids = [*zoom_ids, ""]
     fields = ("kind", "at", "zoom_id", "instance_uuid", "participant_key", "user_name", "email")
     columns = [_TABLE.c[name] for name in (*fields, "registrant_id", "zoom_user_id")]
     stmt = sa_select(*columns).where(
         _TABLE.c.kind.in_(PRESENCE_KINDS), _TABLE.c.at.is_not(None), _TABLE.c.zoom_id.in_(ids)
     )
+    if between is not None:
+        stmt = stmt.where(or_(false(), *(and_(_TABLE.c.at >= lo, _TABLE.c.at < hi) for lo, hi in between)))
     return [Mark(*row) for row in session.connection().execute(stmt)]
 
 
