@@ -38,10 +38,13 @@ class Instance(Protocol):
 
 @dataclass
 class Refresh:
-    """The (week, part) pairs to recompute, and the time ranges of the rows that decide them."""
+    """The (week, part) pairs to recompute, and the time ranges and Zoom ids of the rows that
+    decide them (rows without a Zoom id too; every course id when an instance has ids of both
+    parts, since such rows take the instance's smallest id)."""
 
     parts: set[tuple[int, Part]] = field(default_factory=set)
     ranges: list[Range] = field(default_factory=list)
+    zoom_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,12 +57,13 @@ class _Group:
 
 def refresh(instances: Iterable[Instance], course: Course) -> Refresh:
     """What to recompute so the stored copy equals a computation from every stored row."""
-    plan, wide = Refresh(), []
+    plan, wide, mixed = Refresh(), [], False
     weeks = {w.date: w.number for w in course.weeks}
     for (_, uuid), group in _groups(instances).items():
         parts = {p for z in group.zoom_ids if z and (p := course.part_for_zoom_id(z)) is not None}
         if not parts or group.first is None or group.last is None:
             continue  # rows of no course Zoom id: counted nowhere
+        mixed = mixed or len(parts) > 1
         day = course.local(group.first).date()
         if not uuid or course.local(group.last).date() != day:
             wide.append((group.first, group.last + timedelta(microseconds=1)))
@@ -70,6 +74,8 @@ def refresh(instances: Iterable[Instance], course: Course) -> Refresh:
     if plan.parts:
         days = {w.date for w in course.weeks if any((w.number, p) in plan.parts for p in PARTS)}
         plan.ranges = [_day(course, d) for d in sorted(days)] + wide
+        read = set(PARTS) if mixed else {p for _, p in plan.parts}
+        plan.zoom_ids = sorted({s.zoom_id for p, s in course.schedule.items() if p in read})
     return plan
 
 

@@ -70,18 +70,15 @@ def _catch_up(session: Session, course: Course) -> None:
         return
     plan = refresh(read, course)
     if plan.parts:
-        marks = _marks(session, course, between=plan.ranges)
+        marks = presence_marks(session=session, zoom_ids=plan.zoom_ids, between=plan.ranges)
         owned = presence_spans(marks, course=course, match=_matcher(session).match)
         mine = [o for o in owned if (o.week, o.part) in plan.parts]
         presence_cache.replace_parts(session=session, parts=plan.parts, owned=mine)
     presence_cache.caught_up(session=session, marks=[], read=read)
 
 
-def _marks(
-    session: Session, course: Course, between: Sequence[tuple[datetime, datetime]] | None = None
-) -> list[Mark]:
-    zoom_ids = [sched.zoom_id for sched in course.schedule.values()]
-    return presence_marks(session=session, zoom_ids=zoom_ids, between=between)
+def _marks(session: Session, course: Course) -> list[Mark]:
+    return presence_marks(session=session, zoom_ids=[sched.zoom_id for sched in course.schedule.values()])
 
 
 def _matcher(session: Session) -> Matcher:

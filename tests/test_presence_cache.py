@@ -40,7 +40,7 @@ READS = [local(2021, 9, 23, 14, 0), local(2021, 9, 30, 14, 45), datetime(2021, 1
 
 ABSURD = 4_190_000_000  # minutes: an instant in year 9988, on a date no week has
 events = st.tuples(
-    st.sampled_from(["webinar", "meeting"]),
+    st.sampled_from(["webinar", "meeting"] * 3 + ["stray", "noid"]),
     st.sampled_from(["participant_joined", "participant_left", "started", "ended"]),
     st.integers(0, len(DATES) - 1),
     st.one_of(st.integers(-40, 140), st.integers(-40, 140), st.integers(-40, 140), st.just(ABSURD)),
@@ -60,9 +60,16 @@ steps = st.lists(
 
 
 def _row(family: str, action: str, day: int, minute: int, person: int, uuid: int) -> ZoomEvent:
-    zoom_id = WEBINAR_ID if family == "webinar" else DISCUSSION_ID
+    """One event; "stray": a webinar's in the discussion's instance; "noid": a discussion's, no id."""
+    body_family, zoom_id, of = {
+        "webinar": ("webinar", WEBINAR_ID, "webinar"),
+        "meeting": ("meeting", DISCUSSION_ID, "meeting"),
+        "stray": ("webinar", WEBINAR_ID, "meeting"),
+        "noid": ("meeting", "", "meeting"),
+    }[family]
     at = local(*DATES[day], 13, 30) + timedelta(minutes=minute)
-    instance = f"{family}-{DATES[day]}-{uuid}" if uuid < 2 else ""
+    instance = f"{of}-{DATES[day]}-{uuid}" if uuid < 2 else ""
+    family = body_family
     if action in ("started", "ended"):
         body = lifecycle(family, action, zoom_id, instance, at)
     else:
@@ -120,8 +127,24 @@ CROSS_DATE = [  # read, then visits whose rows reach dates no week has: only the
 ]
 
 
+MIXED = [  # an instance with both parts' ids and a row without one, then the discussion alone changes
+    ("read", 2, False),
+    (
+        "events",
+        [
+            ("stray", "participant_joined", 0, 0, 0, 0),
+            ("noid", "participant_joined", 0, 65, 2, 0),
+            ("meeting", "participant_joined", 0, 60, 1, 0),
+        ],
+    ),
+    ("read", 2, False),
+    ("events", [("meeting", "participant_joined", 0, 62, 1, 1)]),
+]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(CROSS_DATE)
+@example(MIXED)
 @given(steps)
 def test_stored_presence_equals_computation_from_scratch(plan: list[tuple[object, ...]]) -> None:
     for engine in _engine():
