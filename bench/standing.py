@@ -6,6 +6,9 @@ real `seminar-bot serve` subprocess; signed `/standing` commands and `app_home_o
 sent one at a time, and each is timed from the request to the fake Slack receiving the answer
 (the reply to its `response_url`, or `views.publish`). Then `report` and `export` are timed
 in this process on the 500-student database (the work of the command, its start-up aside).
+With `--live-events N`, `/standing` is timed again while a part is live: before each request, N
+signed `webinar.participant_joined` events for one new instance of week 1's webinar are posted
+to `/zoom/webhook` (each answered before the next), so every read follows new Zoom rows.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import httpx
 from sqlalchemy import Table, insert
 
 from bench.common import machine, percentile, print_table, save, scratch_dir
+from bench.zoom_storm import joined_body
 from bot.runtime import load_course
 from handlers.records import class_record
 from rules.export import to_csv, to_table
@@ -29,7 +33,7 @@ from storage.models import Question, Reflection, Student, ZoomEvent
 from tests.factories import write_course
 from tests.fakes.slack_api import FakeSlack
 from tests.process import serve
-from tests.signing import SLACK_SECRET, event_body, slack_headers, slash_body
+from tests.signing import SLACK_SECRET, ZOOM_SECRET, event_body, slack_headers, slash_body, zoom_headers
 
 WEBINAR, DISCUSSION = "81234567890", "81234567891"
 
@@ -163,7 +167,33 @@ def _timed(fake: FakeSlack, client: httpx.Client, url: str, body: bytes, method:
     return calls[before].at - began
 
 
-def measure(students: int, requests: int, fake: FakeSlack) -> dict[str, Any]:
+def _live_event(n: int, run: str, students: int) -> bytes:
+    """A roster student joining the live webinar instance `run` (Zoom's sample shape)."""
+    event = json.loads(joined_body(n, run))
+    who = event["payload"]["object"]["participant"]
+    who["email"], who["user_name"] = f"r{n % students}@bench.example.edu", f"Read Student {n % students}"
+    return json.dumps(event).encode()
+
+
+def _standing_live(
+    fake: FakeSlack, client: httpx.Client, base: str, ids: list[str], requests: int, events: int
+) -> dict[str, float]:
+    """`/standing` p50 and p99 when `events` Zoom events were stored before each request."""
+    run, sent, times = f"live{time.monotonic_ns() % 10**6}", 0, []
+    for n in range(requests + 3):  # the first three warm up
+        for _ in range(events):
+            body = _live_event(sent, run, len(ids))
+            client.post(base + "/zoom/webhook", content=body, headers=zoom_headers(body)).raise_for_status()
+            sent += 1
+        uid = ids[(n * 7919) % len(ids)]
+        body = slash_body("/standing", "", user_id=uid, response_url=f"{fake.url}/response/live{n}")
+        took = _timed(fake, client, base + "/slack/events", body, "response_url")
+        if n >= 3:
+            times.append(took)
+    return {"p50_ms": percentile(times, 50) * 1000, "p99_ms": percentile(times, 99) * 1000}
+
+
+def measure(students: int, requests: int, fake: FakeSlack, live_events: int = 0) -> dict[str, Any]:
     """Seed one class, serve it, time `/standing` and App Home for students spread over the roster."""
     with scratch_dir("standing") as work:
         db_url = f"sqlite:///{Path(work) / 'bench.db'}"
@@ -175,6 +205,7 @@ def measure(students: int, requests: int, fake: FakeSlack) -> dict[str, Any]:
             "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": SLACK_SECRET,
             "SLACK_API_URL": fake.api_url,
+            "ZOOM_WEBHOOK_SECRET_TOKEN": ZOOM_SECRET,
             "LOG_LEVEL": "WARNING",
         }
         figures: dict[str, Any] = {"students": students}
@@ -200,6 +231,10 @@ def measure(students: int, requests: int, fake: FakeSlack) -> dict[str, Any]:
                     "p50_ms": percentile(times, 50) * 1000,
                     "p99_ms": percentile(times, 99) * 1000,
                 }
+            if live_events:
+                figures["standing_live"] = _standing_live(
+                    fake, client, server.url, ids, requests, live_events
+                )
         if students == 500:
             figures["report"] = _report_work(db_url, course_file)
     return figures
@@ -224,17 +259,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="50,500,2000", help="class sizes (default 50,500,2000)")
     parser.add_argument("--requests", type=int, default=40, help="timed requests per kind and size")
+    parser.add_argument(
+        "--live-events", type=int, default=0, help="also time /standing with N Zoom events before each"
+    )
     args = parser.parse_args(argv)
     print(f"/standing and App Home, 10-week quarter; machine {machine()}")
     fake = FakeSlack().start()
     try:
-        runs = [measure(int(size), args.requests, fake) for size in args.sizes.split(",")]
+        runs = [measure(int(size), args.requests, fake, args.live_events) for size in args.sizes.split(",")]
     finally:
         fake.stop()
     base = runs[0]
     rows = []
+    kinds = ("standing", "home", "standing_live") if args.live_events else ("standing", "home")
     for run in runs:
-        for kind in ("standing", "home"):
+        for kind in kinds:
             growth = run[kind]["p50_ms"] / base[kind]["p50_ms"]
             rows.append([run["students"], kind, run[kind]["p50_ms"], run[kind]["p99_ms"], f"{growth:.2f}x"])
     print_table(

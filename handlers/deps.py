@@ -26,7 +26,7 @@ class Deps:
     @cached_property
     def tally(self) -> TallyWorker:
         """The tally updaters for this database; one per Deps, and the runtime keeps one Deps."""
-        return TallyWorker(self.engine, self.course, self.clock)
+        return TallyWorker(self.engine, self.course, self.clock, yield_to=self.acks.wait)
 
     @cached_property
     def votes(self) -> VoteCounts:

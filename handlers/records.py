@@ -1,7 +1,8 @@
 """The records at an instant: what storage holds, through the rules, in the caller's transaction.
 
-Presence comes from `storage/presence_cache.py` when it is current, so one student's view reads
-one student's rows; otherwise it is computed from every stored Zoom row and stored again.
+Presence comes from `storage/presence_cache.py`, so one student's view reads one student's rows:
+after a TA's link, a roster import or a course change it is computed from every stored Zoom row
+and stored again; after new Zoom rows only the weeks' parts they change are (`handlers/presence_parts.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from handlers.presence_parts import refresh
 from rules.course import Course
 from rules.credit import ClassRecord, Facts, StudentRecord
 from rules.credit import class_record as records_of
@@ -44,15 +46,35 @@ def presence(
 
 
 def _owned(session: Session, course: Course, student_id: int | None) -> Sequence[Owned]:
-    """The stored rows when current; else computed (version and key read first) and stored."""
+    """The stored rows, brought up to date first; computed from scratch (and stored) when the
+    course, roster or links changed since, or when the tables were never set up."""
     key = f"{presence_fingerprint(course)}:{presence_cache.roster_key(session=session)}"
     state = presence_cache.state(session=session)
     if state is not None and state.current(key):
+        _catch_up(session, course)
         return presence_cache.rows(session=session, student_id=student_id)
-    owned = presence_spans(_marks(session, course), course=course, match=_matcher(session).match)
+    read = presence_cache.instances(session=session) if state is not None else []
+    marks = _marks(session, course)
+    owned = presence_spans(marks, course=course, match=_matcher(session).match)
     if state is not None:
         presence_cache.replace(session=session, owned=owned, version=state.source, key=key)
+        presence_cache.caught_up(session=session, marks=marks, read=read)
     return [o for o in owned if student_id is None or o.student_id == student_id]
+
+
+def _catch_up(session: Session, course: Course) -> None:
+    """Recompute only the weeks' parts of instances written since; the write lock is taken after
+    the computation, for the rewrite of those parts."""
+    read = presence_cache.instances(session=session)
+    if not any(i.dirty for i in read):
+        return
+    plan = refresh(read, course)
+    if plan.parts:
+        marks = presence_marks(session=session, zoom_ids=plan.zoom_ids, between=plan.ranges)
+        owned = presence_spans(marks, course=course, match=_matcher(session).match)
+        mine = [o for o in owned if (o.week, o.part) in plan.parts]
+        presence_cache.replace_parts(session=session, parts=plan.parts, owned=mine)
+    presence_cache.caught_up(session=session, marks=[], read=read)
 
 
 def _marks(session: Session, course: Course) -> list[Mark]:

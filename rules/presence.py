@@ -93,20 +93,17 @@ def presence_spans(
     Visits of `[zoom] staff` are dropped before matching, whatever their source (a staff name
     yields to a student's email or linked Zoom id: `Staff.drops`).
     """
-    visits: dict[tuple[str, Part], list[Span]] = defaultdict(list)
-    labels: dict[str, Identity] = {}
+    visits: dict[tuple[str, Part], list[tuple[Identity, list[Span]]]] = defaultdict(list)
     staff = Staff.of(course.zoom.staff)
     for part, who, spans in _participant_spans(list(marks), course):
         if staff.drops(who, match):
             continue  # never counted, never listed as unmatched
         sid = match(who)
-        owner = f"s:{sid}" if sid is not None else who.group
-        visits[(owner, part)].extend(spans)
-        if sid is None and (owner not in labels or _label_key(who) < _label_key(labels[owner])):
-            labels[owner] = who
+        visits[(f"s:{sid}" if sid is not None else who.group, part)].append((who, spans))
     weeks_by_date = {w.date: w for w in course.weeks}
     out: list[OwnerSpans] = []
-    for (owner, part), spans in visits.items():
+    for (owner, part), seen in visits.items():
+        spans = [span for _, visit in seen for span in visit]
         for week in _weeks_touched(spans, course, weeks_by_date):
             union = union_spans(spans, *_utc_window(week, part))
             if not union:
@@ -114,9 +111,18 @@ def presence_spans(
             if owner.startswith("s:"):
                 out.append(OwnerSpans(week.number, part, int(owner[2:]), "", "", tuple(union)))
             else:
-                who = labels[owner]
+                who = _label(seen, week, course, weeks_by_date)
                 out.append(OwnerSpans(week.number, part, None, who.name, who.email, tuple(union)))
     return out
+
+
+def _label(
+    seen: list[tuple[Identity, list[Span]]], week: Week, course: Course, by_date: dict[date, Week]
+) -> Identity:
+    """The name an unmatched owner is listed by in a week: of the visits touching that week's
+    date, so a week's rows depend on that week's Zoom rows only (`handlers/presence_parts.py`)."""
+    here = [who for who, spans in seen if week in _weeks_touched(spans, course, by_date)]
+    return min(here, key=_label_key)
 
 
 class Owned(Protocol):

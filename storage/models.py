@@ -1,4 +1,4 @@
-"""All tables in one place: SQLModel classes with timezone-aware timestamps."""
+"""All tables in one place (but presence's derived copy: storage/presence_cache.py), with aware timestamps."""
 
 from __future__ import annotations
 
@@ -269,30 +269,3 @@ class ZoomBackfill(SQLModel, table=True):
     added: int = 0
     error: str | None = Field(default=None, max_length=500)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class PresenceSpan(SQLModel, table=True):
-    """Presence materialised: one student's (or unmatched identity's) clipped visits in a week's part.
-
-    Derived from zoom_events, the roster, TA links and the course; `presence_state` says for which.
-    """
-
-    __tablename__ = "presence_spans"
-
-    id: int | None = Field(default=None, primary_key=True)
-    week: int
-    part: str = Field(max_length=16)
-    student_id: int | None = Field(default=None, index=True)
-    name: str = Field(default="", max_length=200)
-    email: str = Field(default="", max_length=320)
-    spans: str = Field(default="", sa_column=Column(Text, nullable=False))
-
-
-class PresenceState(SQLModel, table=True):
-    """`source`: bumped with every change presence is derived from; `cache`: what presence_spans holds."""
-
-    __tablename__ = "presence_state"
-
-    name: str = Field(primary_key=True, max_length=16)
-    version: int = 0
-    detail: str = Field(default="", sa_column=Column(Text, nullable=False))

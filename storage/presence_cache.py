@@ -1,28 +1,82 @@
-"""Presence materialised per student, week and part, and the versions that say whether it is current.
+"""Presence materialised per student, week and part, and what says whether it is current.
 
-Every write presence is derived from (a new Zoom row, a TA's link, a roster import) bumps the
-`source` version in its own transaction; a reader whose `cache` row names that version and the
-same inputs key reads its rows, else recomputes from the stored events and replaces them
-(README "Zoom attendance"). The stored events stay the truth: this table can be emptied at will.
+A TA's link or a roster import bumps the `source` version in its own transaction; a reader whose
+`cache` row names that version and the same inputs key may use its rows, else recomputes the
+whole class from the stored events and replaces them. A new Zoom row instead counts one more
+write (`pending`) for its instance in `presence_instances`, with the instance's first and last
+time, so the reader recomputes only the weeks and parts of the instances it has not caught up
+with (README "Zoom attendance"). The stored events stay the truth: these tables can be emptied.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from sqlalchemy import Table, delete, func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel
 
-from storage.models import IdentityLink, PresenceSpan, PresenceState, Student
+from storage.models import IdentityLink, Student
 
 Part = Literal["webinar", "discussion"]
+
+
+class PresenceSpan(SQLModel, table=True):
+    """One owner's clipped visits in a week's part, derived from what `presence_state` names."""
+
+    __tablename__ = "presence_spans"
+    id: int | None = Field(default=None, primary_key=True)
+    week: int
+    part: str = Field(max_length=16)
+    student_id: int | None = Field(default=None, index=True)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    spans: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class PresenceState(SQLModel, table=True):
+    """`source`: bumped with every change presence is derived from; `cache`: what presence_spans holds."""
+
+    __tablename__ = "presence_state"
+    name: str = Field(primary_key=True, max_length=16)
+    version: int = 0
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class PresenceInstance(SQLModel, table=True):
+    """A Zoom instance's first and last time, and its writes the stored presence has not read yet."""
+
+    __tablename__ = "presence_instances"
+    zoom_id: str = Field(primary_key=True, max_length=32)
+    instance_uuid: str = Field(primary_key=True, max_length=128)
+    first_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    last_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    pending: int = 0
+
+
 Span = tuple[datetime, datetime]
 _SPANS: Table = PresenceSpan.__table__  # type: ignore[attr-defined]
 _STATE: Table = PresenceState.__table__  # type: ignore[attr-defined]
+_INSTANCES: Table = PresenceInstance.__table__  # type: ignore[attr-defined]
 
 
 class Owned(Protocol):
@@ -110,19 +164,117 @@ def replace(*, session: Session, owned: Sequence[Owned], version: int, key: str)
     conn = session.connection()
     conn.execute(update(_STATE).where(_STATE.c.name == "cache").values(version=version, detail=key))
     conn.execute(delete(_SPANS))
-    values = [
-        {
-            "week": o.week,
-            "part": o.part,
-            "student_id": o.student_id,
-            "name": o.name[:200],
-            "email": o.email[:320],
-            "spans": _encode(o.spans),
-        }
-        for o in owned
+    if owned:
+        conn.execute(insert(_SPANS), [_values(o) for o in owned])
+
+
+def replace_parts(*, session: Session, parts: Iterable[tuple[int, Part]], owned: Sequence[Owned]) -> None:
+    """Store a computation of these weeks' parts (the cache row is locked first, as in `replace`)."""
+    conn = session.connection()
+    conn.execute(update(_STATE).where(_STATE.c.name == "cache").values(version=_STATE.c.version))
+    keys = sorted(set(parts))
+    if keys:
+        conn.execute(
+            delete(_SPANS).where(or_(*(and_(_SPANS.c.week == w, _SPANS.c.part == p) for w, p in keys)))
+        )
+    if owned:
+        conn.execute(insert(_SPANS), [_values(o) for o in owned])
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One Zoom instance's rows in brief (uuid "" stands for every row of `zoom_id` without one)."""
+
+    zoom_id: str
+    instance_uuid: str
+    first: datetime
+    last: datetime
+    pending: int
+
+    @property
+    def dirty(self) -> bool:
+        """Rows were added since the stored presence was computed."""
+        return self.pending != 0
+
+
+class Timed(Protocol):
+    """A stored Zoom row, as far as its instance's extent goes."""
+
+    @property
+    def zoom_id(self) -> str: ...
+    @property
+    def instance_uuid(self) -> str: ...
+    @property
+    def at(self) -> datetime | None: ...
+
+
+def touch(*, session: Session, rows: Iterable[Timed]) -> None:
+    """Mark the instances of new rows out of date, in the transaction that stores them."""
+    _widen(session, rows, count=True)
+
+
+def instances(*, session: Session) -> list[Instance]:
+    """Every instance presence was derived from, and whether the stored copy has caught up."""
+    cols = _INSTANCES.c
+    stmt = select(cols.zoom_id, cols.instance_uuid, cols.first_us, cols.last_us, cols.pending)
+    return [
+        Instance(z, u, _instant(f), _instant(la), n) for z, u, f, la, n in session.connection().execute(stmt)
     ]
-    if values:
-        conn.execute(insert(_SPANS), values)
+
+
+def caught_up(*, session: Session, marks: Iterable[Timed], read: Sequence[Instance]) -> None:
+    """After a computation from `marks`: record their instances, and `read`'s writes as done
+    (a write counted after `read` was taken stays pending)."""
+    _widen(session, marks, count=False)
+    done = [{"z": i.zoom_id, "u": i.instance_uuid, "n": i.pending} for i in read if i.dirty]
+    if done:
+        cols = _INSTANCES.c
+        stmt = (
+            update(_INSTANCES)
+            .where(cols.zoom_id == bindparam("z"), cols.instance_uuid == bindparam("u"))
+            .values(pending=cols.pending - bindparam("n"))
+        )
+        session.connection().execute(stmt, done)
+
+
+def _widen(session: Session, rows: Iterable[Timed], *, count: bool) -> None:
+    """Upsert each instance's first and last time (and count one more write when `count`)."""
+    extent: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in rows:
+        if row.at is None:
+            continue
+        key, at = (row.zoom_id, row.instance_uuid), _micros(row.at)
+        lo, hi = extent.get(key, (at, at))
+        extent[key] = (min(lo, at), max(hi, at))
+    if not extent:
+        return
+    pending = 1 if count else 0
+    values = [
+        {"zoom_id": z, "instance_uuid": u, "first_us": lo, "last_us": hi, "pending": pending}
+        for (z, u), (lo, hi) in sorted(extent.items())
+    ]
+    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert_(_INSTANCES)
+    cols, new = _INSTANCES.c, stmt.excluded
+    changes = {
+        "first_us": case((new.first_us < cols.first_us, new.first_us), else_=cols.first_us),
+        "last_us": case((new.last_us > cols.last_us, new.last_us), else_=cols.last_us),
+        "pending": cols.pending + pending,
+    }
+    session.connection().execute(
+        stmt.on_conflict_do_update(index_elements=["zoom_id", "instance_uuid"], set_=changes), values
+    )
+
+
+def _values(o: Owned) -> dict[str, object]:
+    return {
+        "week": o.week,
+        "part": o.part,
+        "student_id": o.student_id,
+        "name": o.name[:200],
+        "email": o.email[:320],
+        "spans": _encode(o.spans),
+    }
 
 
 def _encode(spans: Sequence[Span]) -> str:

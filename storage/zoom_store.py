@@ -9,7 +9,7 @@ from functools import cache
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_, false, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, col, select
@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from storage.db import insert_new_rows
 from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
-from storage.presence_cache import bump_source
+from storage.presence_cache import touch
 
 PRESENCE_KINDS = ("join", "leave", "start", "end")
 _TABLE: Table = ZoomEvent.__table__  # type: ignore[attr-defined]
@@ -149,7 +149,7 @@ def insert_new_direct(*, session: Session, rows: Sequence[NewZoomEvent]) -> list
 def _first_of_each(session: Session, rows: Sequence[NewZoomEvent], new: set[str]) -> list[bool]:
     """For each row, whether it is the one that inserted its key; bumps presence if any did."""
     if new:
-        bump_source(session=session)  # presence is derived from these rows
+        touch(session=session, rows=[row for row in unique.values() if row.dedup_key in new])  # presence
     first: list[bool] = []
     for row in rows:
         first.append(row.dedup_key in new)
@@ -172,14 +172,19 @@ async def store_event(engine: Engine, row: NewZoomEvent) -> bool:
     return await _WEBHOOK_WRITES.submit(engine, row)
 
 
-def presence_marks(*, session: Session, zoom_ids: Iterable[str]) -> list[Mark]:
-    """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out)."""
+def presence_marks(
+    *, session: Session, zoom_ids: Iterable[str], between: Sequence[tuple[datetime, datetime]] | None = None
+) -> list[Mark]:
+    """Every timed join/leave/start/end for these Zoom ids (and rows whose id Zoom left out),
+    or only those at an instant in one of the `between` ranges (start included, end not)."""
     ids = [*zoom_ids, ""]
     fields = ("kind", "at", "zoom_id", "instance_uuid", "participant_key", "user_name", "email")
     columns = [_TABLE.c[name] for name in (*fields, "registrant_id", "zoom_user_id")]
     stmt = sa_select(*columns).where(
         _TABLE.c.kind.in_(PRESENCE_KINDS), _TABLE.c.at.is_not(None), _TABLE.c.zoom_id.in_(ids)
     )
+    if between is not None:
+        stmt = stmt.where(or_(false(), *(and_(_TABLE.c.at >= lo, _TABLE.c.at < hi) for lo, hi in between)))
     return [Mark(*row) for row in session.connection().execute(stmt)]
 
 

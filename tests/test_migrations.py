@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from storage import models  # noqa: F401
+from storage import models, presence_cache  # noqa: F401
 from storage.db import downgrade, make_engine, upgrade
 
 

@@ -104,6 +104,33 @@ def test_burst_of_50_questions(deps: Deps, client: WebClient, fake_slack: FakeSl
     assert {u.body["ts"] for u in updates} <= {row.ts}
 
 
+def test_tally_redraw_lets_unanswered_requests_go_first(
+    deps: Deps, client: WebClient, fake_slack: FakeSlack
+) -> None:
+    """After a burst, the redraw waits until the Slack requests still arriving are answered."""
+    with session_scope(deps.engine) as session:
+        student = add_student(session, "Ada Lovelace", "ada@example.edu")
+        assert student.id is not None
+        ask(session, student.id)
+    deps.acks.max_wait = 30.0
+    with deps.acks.pending():  # the next burst's /ask, not answered yet
+        deps.tally.note_question(client, 1)
+        time.sleep(0.5)
+        assert fake_slack.calls_to("chat.postMessage") == []
+    assert deps.tally.drain(timeout=10)
+    assert "1 question" in message_text(fake_slack.wait_for("chat.postMessage")[0])
+
+
+def test_tally_redraw_waits_for_other_acks_only_so_long(
+    deps: Deps, client: WebClient, fake_slack: FakeSlack
+) -> None:
+    """A stream of requests never holds the redraw back for more than max_wait."""
+    deps.acks.max_wait = 0.3
+    with deps.acks.pending():
+        deps.tally.note_question(client, 1)
+        assert fake_slack.wait_for("chat.postMessage", timeout=10)
+
+
 @pytest.mark.usefixtures("fast_edits")
 def test_two_processes_share_one_message(
     deps: Deps, db_url: str, client: WebClient, fake_slack: FakeSlack, course: Course, clock: FrozenClock

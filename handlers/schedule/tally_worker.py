@@ -55,9 +55,16 @@ class TallyWorker(PacedEdits):
 
     what = "week tally"
 
-    def __init__(self, engine: Engine, course: Course, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        course: Course,
+        clock: Callable[[], datetime],
+        yield_to: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(engine, TallyMessage)
         self.course, self.clock = course, clock
+        self.yield_to = yield_to  # blocks (bounded) while Slack requests wait for their acks
 
     @property
     def interval(self) -> float:
@@ -133,8 +140,14 @@ class TallyWorker(PacedEdits):
         return Look(done=False, busy=busy, updated_at=row.updated_at)
 
     def send(self, client: WebClient, key: int) -> int | None:
-        """Render the current state and post or update the one message; the version it reflects."""
+        """Render the current state and post or update the one message; the version it reflects.
+
+        The redraw first lets the Slack requests still unanswered go first (`AcksFirst` in
+        handlers/slack/after_ack.py, at most its max_wait): after a burst of /ask it would
+        otherwise take the CPU from the next burst's acks.
+        """
         week = key
+        self.yield_to()
         with session_scope(self.engine) as session:
             row = store.get(session=session, week=week)
             assert row is not None
@@ -191,4 +204,3 @@ def _summary_sent(row: TallyMessage | None) -> bool:
 
 def _posted(ts: str | None) -> bool:
     return bool(ts) and not str(ts).startswith(store.POSTING)
-

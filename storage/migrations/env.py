@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from storage import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from storage import models, presence_cache  # noqa: F401 - registers the tables on SQLModel.metadata
 
 target_metadata = SQLModel.metadata
 
