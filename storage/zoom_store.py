@@ -147,9 +147,10 @@ def insert_new_direct(*, session: Session, rows: Sequence[NewZoomEvent]) -> list
 
 
 def _first_of_each(session: Session, rows: Sequence[NewZoomEvent], new: set[str]) -> list[bool]:
-    """For each row, whether it is the one that inserted its key; bumps presence if any did."""
+    """For each row, whether it is the one that inserted its key; marks the new rows' presence stale."""
     if new:
-        touch(session=session, rows=[row for row in unique.values() if row.dedup_key in new])  # presence
+        firsts = {row.dedup_key: row for row in reversed(rows) if row.dedup_key in new}
+        touch(session=session, rows=list(firsts.values()))  # presence is derived from these rows
     first: list[bool] = []
     for row in rows:
         first.append(row.dedup_key in new)

@@ -1,6 +1,6 @@
 """presence_instances: which Zoom instances' presence is out of date, per instance
 
-Revision ID: 0005_presence_instances
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-29 10:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_presence_instances"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
