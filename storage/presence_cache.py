@@ -1,15 +1,15 @@
 """Presence materialised per student, week and part, and what says whether it is current.
 
-A TA's link or a roster import bumps the `source` version in its own transaction; a reader whose
-`cache` row names that version and the same inputs key may use its rows, else recomputes the
-whole class from the stored events and replaces them. A new Zoom row instead counts one more
-write (`pending`) for its instance in `presence_instances`, with the instance's first and last
-time, so the reader recomputes only the weeks and parts of the instances it has not caught up
-with (README "Zoom attendance"). The stored events stay the truth: these tables can be emptied.
+A TA's link or a roster import bumps the `source` version; a reader whose `cache` row names that
+version and the same inputs key may use its rows, else recomputes the whole class and replaces
+them. A new Zoom row instead counts one more write (`pending`) for its instance, with its first
+and last time, so the reader recomputes only the weeks and parts of the instances it has not
+caught up with (README "Zoom attendance"). The stored events stay the truth: these tables can go.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Field, Session, SQLModel
 
 from storage.models import IdentityLink, Student
@@ -174,9 +175,8 @@ def replace_parts(*, session: Session, parts: Iterable[tuple[int, Part]], owned:
     conn.execute(update(_STATE).where(_STATE.c.name == "cache").values(version=_STATE.c.version))
     keys = sorted(set(parts))
     if keys:
-        conn.execute(
-            delete(_SPANS).where(or_(*(and_(_SPANS.c.week == w, _SPANS.c.part == p) for w, p in keys)))
-        )
+        which = or_(*(and_(_SPANS.c.week == w, _SPANS.c.part == p) for w, p in keys))
+        conn.execute(delete(_SPANS).where(which))
     if owned:
         conn.execute(insert(_SPANS), [_values(o) for o in owned])
 
@@ -253,17 +253,21 @@ def _widen(session: Session, rows: Iterable[Timed], *, count: bool) -> None:
         {"zoom_id": z, "instance_uuid": u, "first_us": lo, "last_us": hi, "pending": pending}
         for (z, u), (lo, hi) in sorted(extent.items())
     ]
-    insert_ = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.connection().execute(_widen_statement(session.connection().dialect.name), values)
+
+
+@functools.cache
+def _widen_statement(dialect: str) -> Executable:
+    """The instance upsert, built once per dialect: it runs in every webhook batch's transaction."""
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert_(_INSTANCES)
     cols, new = _INSTANCES.c, stmt.excluded
     changes = {
         "first_us": case((new.first_us < cols.first_us, new.first_us), else_=cols.first_us),
         "last_us": case((new.last_us > cols.last_us, new.last_us), else_=cols.last_us),
-        "pending": cols.pending + pending,
+        "pending": cols.pending + new.pending,
     }
-    session.connection().execute(
-        stmt.on_conflict_do_update(index_elements=["zoom_id", "instance_uuid"], set_=changes), values
-    )
+    return stmt.on_conflict_do_update(index_elements=["zoom_id", "instance_uuid"], set_=changes)
 
 
 def _values(o: Owned) -> dict[str, object]:
@@ -289,8 +293,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _micros(at: datetime) -> int:
-    delta = at - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (at - _EPOCH) // timedelta(microseconds=1)  # exact: timedelta arithmetic is integral
 
 
 def _instant(micros: int) -> datetime:
