@@ -139,15 +139,19 @@ def create_app(
     scheduler_tick: Tick | None = None,
     backfill_tick: Tick | None = None,
     sockets: Callable[[Runtime, App | None], Connections] = connections,
+    log_integrations: bool = True,
 ) -> Starlette:
     """Assemble the routes; unconfigured integrations answer 503 with how to configure them.
 
-    `sockets` builds the outbound connections when the lifespan starts (tests pass shorter timings).
+    `sockets` builds the outbound connections when the lifespan starts (tests pass shorter timings);
+    the playground's inner app passes `log_integrations=False`, so the start-up log describes only
+    the real bot's set-up.
     """
     settings = runtime.settings
     if slack_app is None and settings.slack_configured:
         slack_app = build_slack_app(settings, runtime.deps)
-    _log_integrations(runtime)
+    if log_integrations:
+        _log_integrations(runtime)
     live: list[Connections] = []
     # Bolt's dispatch holds a thread until the listener acks: one per student of a burst, as for the
     # listeners (Starlette's default pool has 40 threads)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,22 @@ def test_off_when_slack_is_configured_unless_asked(tmp_path: Path) -> None:
     env = {"PLAYGROUND": "auto", **{k.upper(): v for k, v in slack.items()}}
     assert load_settings(env, None).playground is None
     assert not load_settings({"PLAYGROUND": "false"}, None).playground_enabled
+
+
+def test_the_start_up_log_describes_only_the_real_bot(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The playground's inner bot is set up with made-up secrets: its "Slack: HTTP" lines would
+    tell a newcomer their Slack is configured when it is not."""
+    caplog.set_level(logging.INFO)
+    playground = attach(Starlette(), Settings(playground_db=tmp_path / "p.db"), 3000)
+    assert playground is not None
+    try:
+        logged = [r.getMessage() for r in caplog.records if r.name == "bot.web"]
+    finally:
+        playground.close()
+    assert logged == []
+    assert any("open http://localhost:3000/playground" in r.getMessage() for r in caplog.records)
 
 
 def test_never_the_real_database(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ def build_world(settings: Settings, base_url: str, keys: Secrets) -> World:
         base_url=base_url,
         secrets=keys,
         runtime=runtime,
-        bot=create_app(runtime, slack_app=slack_app),
+        bot=create_app(runtime, slack_app=slack_app, log_integrations=False),
         workspace=workspace,
         api=SlackApi(workspace, keys.bot_token, base_url),
         clock=clock,
