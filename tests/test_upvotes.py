@@ -141,3 +141,17 @@ def test_fifty_students_at_once_each_counted_once(room: Live) -> None:
     assert all(b - a >= vote_count.MIN_INTERVAL - 0.1 for a, b in zip(times, times[1:], strict=False))
     last = json.loads(edits[-1].body["blocks"]) if isinstance(edits[-1].body["blocks"], str) else None
     assert last is None or button({"blocks": last})["text"]["text"].endswith("· 50")
+
+
+def test_a_double_press_ends_as_one_vote_or_none_and_the_count_agrees(room: Live) -> None:
+    """Two presses by the same student at once: never two rows, and the message shows what is stored."""
+    value = button(copy(room))["value"]
+    for round_ in range(1, 7):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda _: press(room, "U0BOB", value), range(2)))
+        said = replies(room, 1 + 2 * round_)[-2:]
+        assert votes(room) in (0, 1)
+        counted = sum("is counted" in s for s in said) - sum("withdrawn" in s for s in said)
+        assert counted in (0, 1) and len(said) == 2
+    settle(room)
+    assert button(copy(room))["text"]["text"].endswith(f"· {votes(room)}")
