@@ -133,3 +133,16 @@ def test_quoted_text_has_no_unescaped_markup(text: str) -> None:
 def _unescaped_markup(line: str) -> str:
     """The Markdown control characters left after removing backslash escapes."""
     return "".join(c for c in re.sub(r"\\.", "", line) if c in "\\`*_[]()#+-.!|<>~=&")
+
+
+def test_a_brief_whose_upload_landed_before_a_5xx_is_not_sent_again(
+    week1: Engine, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail("files.completeUploadExternal", status=503, times=1, landed=True)
+    wall = utcnow()
+    first = run(week1, runtime.course, runtime.settings, ASK_CLOSES, wall=wall)
+    assert first.sent[BRIEF] == 0 and first.retrying and len(fake_slack.shared(TAS)) == 1
+    step = timedelta(minutes=2)
+    later = run(week1, runtime.course, runtime.settings, ASK_CLOSES + step, wall=wall + step)
+    assert later.sent[BRIEF] == 1 and not later.retrying
+    assert len(fake_slack.shared(TAS)) == 1
