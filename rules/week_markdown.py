@@ -76,7 +76,9 @@ def md_text(text: str) -> str:
 def quote_lines(text: str, prefix: str) -> list[str]:
     """A student's text as literal block-quote lines: no heading, link, HTML or list of its own."""
     lines = text.splitlines() or [""]  # every line ending Markdown knows (a bare CR too)
-    return [prefix + _MARKDOWN.sub(r"\\\1", line) if line.strip() else prefix.rstrip() for line in lines]
+    # Leading spaces go too: four of them would make a code block, which shows the escapes.
+    return [prefix + _MARKDOWN.sub(r"\\\1", line.strip()) if line.strip() else prefix.rstrip()
+            for line in lines]  # fmt: skip
 
 
 def _about(week: Week) -> str:

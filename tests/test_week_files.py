@@ -126,7 +126,7 @@ def test_question_and_reflection_text_cannot_inject_markdown(
 @settings(max_examples=200, deadline=None)
 def test_quoted_text_has_no_unescaped_markup(text: str) -> None:
     for line in quote_lines(text, "> "):
-        assert line.startswith(">")
+        assert line.startswith(">") and not line.startswith(">  ")  # no indented code block
         assert not _unescaped_markup(line[1:]), line
 
 
