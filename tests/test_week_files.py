@@ -4,6 +4,7 @@ was down), and printed by `seminar-bot brief` / `reflections` from the same buil
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -145,4 +146,15 @@ def test_a_brief_whose_upload_landed_before_a_5xx_is_not_sent_again(
     step = timedelta(minutes=2)
     later = run(week1, runtime.course, runtime.settings, ASK_CLOSES + step, wall=wall + step)
     assert later.sent[BRIEF] == 1 and not later.retrying
+    assert len(fake_slack.shared(TAS)) == 1
+
+
+def test_a_tas_own_upload_of_the_same_name_does_not_stop_the_brief(
+    week1: Engine, runtime: Runtime, fake_slack: FakeSlack
+) -> None:
+    """A TA shared `seminar-bot brief`'s output under the brief's file name: the bot's brief still goes."""
+    own = {"id": "F0TA", "name": "questions-week1.md", "title": "questions-week1.md"}
+    share = {"type": "message", "user": "U0TA1", "ts": f"{time.time():.6f}", "text": "", "files": [own]}
+    fake_slack.file_shares.setdefault(TAS, []).append(share)
+    assert run(week1, runtime.course, runtime.settings, ASK_CLOSES).sent[BRIEF] == 1
     assert len(fake_slack.shared(TAS)) == 1

@@ -103,7 +103,7 @@ def upload(client: WebClient, channel: str, file: WeekFile, comment: str, since:
     The channel is looked through first (back to `since`): a 5xx or a dropped connection may come
     after Slack shared the file, and the retry must not share it twice.
     """
-    found = find_file(client, channel, file.filename, since)
+    found = find_file(client, channel, file, since)
     if found is not None:
         return found
     try:
@@ -121,8 +121,9 @@ def upload(client: WebClient, channel: str, file: WeekFile, comment: str, since:
     return Delivery("sent", channel=channel)
 
 
-def find_file(client: WebClient, channel: str, filename: str, since: datetime) -> Delivery | None:
-    """Sent if a message since `since` shares a file of this name; a non-sent Delivery if we can't tell."""
+def find_file(client: WebClient, channel: str, file: WeekFile, since: datetime) -> Delivery | None:
+    """Sent if a message since `since` shares this file (its name and the bot's title, so a TA's
+    own upload of the CLI's output doesn't count); a non-sent Delivery if we can't tell."""
     cursor = ""
     for _ in range(HISTORY_PAGES):
         try:
@@ -134,12 +135,19 @@ def find_file(client: WebClient, channel: str, filename: str, since: datetime) -
         except (SlackClientError, OSError) as exc:
             return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
         for message in history.get("messages") or []:
-            if any(f.get("name") == filename for f in message.get("files") or [] if isinstance(f, dict)):
+            if any(_same(f, file) for f in message.get("files") or []):
                 return Delivery("sent", channel=channel, ts=str(message.get("ts")))
         cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
         if not history.get("has_more") or not cursor:
             return None
-    return Delivery("transient", error=f"could not look through {HISTORY_PAGES} pages for {filename}")
+    return Delivery("transient", error=f"could not look through {HISTORY_PAGES} pages for {file.filename}")
+
+
+def _same(shared: object, file: WeekFile) -> bool:
+    """A shared file (as history lists it) with this file's name and title."""
+    if not isinstance(shared, dict):
+        return False
+    return (shared.get("name"), shared.get("title")) == (file.filename, file.title)
 
 
 def _classify(exc: SlackApiError) -> Delivery:
