@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from rules.course import Week
 
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=&])")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def brief_markdown(
         status = "asked in the discussion" if q.asked else "not asked"
         when = q.asked_at.astimezone(tz)
         lines.append(f"{rank}. **{_n(q.votes, 'vote')}** · {md_text(q.asker)} · {when:%H:%M} · {status}")
-        lines += [f"   > {line}" if line.strip() else "   >" for line in q.text.split("\n")]
+        lines += quote_lines(q.text, "   > ")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -71,6 +71,14 @@ def brief_markdown(
 def md_text(text: str) -> str:
     """A name as literal Markdown text: every character Markdown could read as markup is escaped."""
     return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
+def quote_lines(text: str, prefix: str) -> list[str]:
+    """A student's text as literal block-quote lines: no heading, link, HTML or list of its own."""
+    lines = text.splitlines() or [""]  # every line ending Markdown knows (a bare CR too)
+    # Leading spaces go too: four of them would make a code block, which shows the escapes.
+    return [prefix + _MARKDOWN.sub(r"\\\1", line.strip()) if line.strip() else prefix.rstrip()
+            for line in lines]  # fmt: skip
 
 
 def _about(week: Week) -> str:
@@ -112,7 +120,7 @@ def digest_markdown(
     for r in sorted(reflections, key=lambda r: (r.student.casefold(), r.submitted_at)):
         when = "late" if r.late else "on time"
         lines.append(f"## {md_text(r.student)} — {when} ({r.submitted_at.astimezone(tz):%a %b %d %H:%M})")
-        lines += ["", *(f"> {line}" if line.strip() else ">" for line in r.text.strip().split("\n")), ""]
+        lines += ["", *quote_lines(r.text.strip(), "> "), ""]
     lines.append("## No reflection")
     lines.append("")
     names = sorted(missing, key=str.casefold)

@@ -12,11 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from handlers.schedule import vote_count
+from handlers.schedule import question_copy, vote_count
 from storage.db import session_scope
-from storage.models import QuestionVote
+from storage.models import Question, QuestionVote, utcnow
 from tests.conftest import Live
 from tests.factories import add_student
+from tests.scheduling import client_for
 from tests.send import action, slash
 
 QNA = "C0QNA"
@@ -141,3 +142,38 @@ def test_fifty_students_at_once_each_counted_once(room: Live) -> None:
     assert all(b - a >= vote_count.MIN_INTERVAL - 0.1 for a, b in zip(times, times[1:], strict=False))
     last = json.loads(edits[-1].body["blocks"]) if isinstance(edits[-1].body["blocks"], str) else None
     assert last is None or button({"blocks": last})["text"]["text"].endswith("· 50")
+
+
+def test_a_double_press_ends_as_one_vote_or_none_and_the_count_agrees(room: Live) -> None:
+    """Two presses by the same student at once: never two rows, and the message shows what is stored."""
+    value = button(copy(room))["value"]
+    for round_ in range(1, 7):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda _: press(room, "U0BOB", value), range(2)))
+        said = replies(room, 1 + 2 * round_)[-2:]
+        assert votes(room) in (0, 1)
+        counted = sum("is counted" in s for s in said) - sum("withdrawn" in s for s in said)
+        assert counted in (0, 1) and len(said) == 2
+    settle(room)
+    assert button(copy(room))["text"]["text"].endswith(f"· {votes(room)}")
+
+
+def test_a_vote_before_the_copy_is_posted_shows_once_it_is(live: Live) -> None:
+    """The copy's first post fails (nothing to edit yet); Bob votes; the retried copy shows his vote."""
+    with session_scope(live.runtime.engine) as session:
+        add_student(session, "Ada Lovelace", "ada@example.edu", slack_user_id="U0ADA")
+        add_student(session, "Bob Babbage", "bob@example.edu", slack_user_id="U0BOB")
+    live.slack.fail("chat.postMessage", status=503, times=1, channel=QNA)
+    assert slash(live, "/ask", "Why?", "U0ADA", trigger_id="ask-1").status_code == 200
+    live.slack.wait_for("chat.postMessage", channel=QNA)
+    with session_scope(live.runtime.engine) as session:
+        [question_id] = session.exec(select(Question.id)).all()
+    press(live, "U0BOB", str(question_id))
+    assert "upvote is counted" in replies(live, 2)[-1]
+    settle(live)
+    assert live.slack.posted(QNA) == [] and live.slack.calls_to("chat.update") == []
+    later = utcnow() + timedelta(minutes=10)
+    client = client_for(live.runtime.settings)
+    assert question_copy.retry_pending(live.runtime.deps, client, lambda: later) == 1
+    settle(live)
+    assert len(live.slack.posted(QNA)) == 1 and button(copy(live))["text"]["text"].endswith("· 1")

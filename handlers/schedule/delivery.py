@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from slack_sdk import WebClient
@@ -67,6 +68,7 @@ HINTS = {
 # everyone waits Retry-After. `make bench-fanout`: 1,000 DMs at 600/min took 1.37x the limit's
 # minimum at 20/s and 1.16x at 60/s, nothing lost either way.
 MAX_PER_SECOND = 60.0
+HISTORY_PAGES = 20  # of 200 messages: how far back a file upload looks for an earlier share
 
 Outcome = Literal["sent", "rate_limited", "transient", "unreachable", "permanent", "config"]
 
@@ -95,8 +97,15 @@ def post(client: WebClient, channel: str, message: Message, **options: Any) -> D
     return Delivery("sent", channel=response.get("channel"), ts=response.get("ts"))
 
 
-def upload(client: WebClient, channel: str, file: WeekFile, comment: str) -> Delivery:
-    """One files_upload_v2 into the channel, its failures classified like a post's."""
+def upload(client: WebClient, channel: str, file: WeekFile, comment: str, since: datetime) -> Delivery:
+    """One files_upload_v2 into the channel, its failures classified like a post's.
+
+    The channel is looked through first (back to `since`): a 5xx or a dropped connection may come
+    after Slack shared the file, and the retry must not share it twice.
+    """
+    found = find_file(client, channel, file, since)
+    if found is not None:
+        return found
     try:
         client.files_upload_v2(
             channel=channel,
@@ -110,6 +119,35 @@ def upload(client: WebClient, channel: str, file: WeekFile, comment: str) -> Del
     except (SlackClientError, OSError) as exc:
         return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
     return Delivery("sent", channel=channel)
+
+
+def find_file(client: WebClient, channel: str, file: WeekFile, since: datetime) -> Delivery | None:
+    """Sent if a message since `since` shares this file (its name and the bot's title, so a TA's
+    own upload of the CLI's output doesn't count); a non-sent Delivery if we can't tell."""
+    cursor = ""
+    for _ in range(HISTORY_PAGES):
+        try:
+            history = client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp():.6f}", limit=200, cursor=cursor or None
+            )
+        except SlackApiError as exc:
+            return _classify(exc)
+        except (SlackClientError, OSError) as exc:
+            return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
+        for message in history.get("messages") or []:
+            if any(_same(f, file) for f in message.get("files") or []):
+                return Delivery("sent", channel=channel, ts=str(message.get("ts")))
+        cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
+        if not history.get("has_more") or not cursor:
+            return None
+    return Delivery("transient", error=f"could not look through {HISTORY_PAGES} pages for {file.filename}")
+
+
+def _same(shared: object, file: WeekFile) -> bool:
+    """A shared file (as history lists it) with this file's name and title."""
+    if not isinstance(shared, dict):
+        return False
+    return (shared.get("name"), shared.get("title")) == (file.filename, file.title)
 
 
 def _classify(exc: SlackApiError) -> Delivery:

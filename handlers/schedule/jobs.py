@@ -34,6 +34,7 @@ MAX_RATE_LIMITED = 30
 LOOKAHEAD = 50
 SAFETY_RECHECK = timedelta(minutes=15)
 SENT_MARK_TRIES = 5
+FILE_LOOKBACK = timedelta(days=14)  # longer than a week file's window: an earlier share is found
 
 
 @dataclass
@@ -221,7 +222,7 @@ def _send(run: _Run, item: Outgoing) -> Delivery:
     channel = item.envelope.channel
     if item.file is None:
         return post(run.client, channel, item.message)
-    return upload(run.client, channel, item.file, item.message.text)
+    return upload(run.client, channel, item.file, item.message.text, run.wall() - FILE_LOOKBACK)
 
 
 class IdleGate:

@@ -88,6 +88,8 @@ class FakeSlack(FakeServer):
         self.uploads: dict[str, bytes] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.files: dict[str, list[dict[str, Any]]] = {}
+        self.upload_names: dict[str, str] = {}  # file id -> its filename (files.getUploadURLExternal)
+        self.file_shares: dict[str, list[dict[str, Any]]] = {}  # history only: posted() lists posts
         self.per_channel_per_second: float | None = None
         self.workspace_per_minute: int | None = None
         self._ts = itertools.count(1)
@@ -119,6 +121,8 @@ class FakeSlack(FakeServer):
             self.uploads.clear()
             self.messages.clear()
             self.files.clear()
+            self.file_shares.clear()
+            self.upload_names.clear()
             self.per_channel_per_second = None
             self.workspace_per_minute = None
             self._last_post.clear()
@@ -275,9 +279,10 @@ class FakeSlack(FakeServer):
             return {"ok": True, "user": user} if user else {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
+            self.upload_names[file_id] = str(body.get("filename", ""))
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            return self._share_files(body)
+            return self._share_files(body, ts)
         return {"ok": True}
 
     def connections_open(self, authorization: str) -> dict[str, Any]:
@@ -320,16 +325,22 @@ class FakeSlack(FakeServer):
                     message["blocks"] = _json(body["blocks"])
         return {"ok": True, "channel": channel, "ts": ts}
 
-    def _share_files(self, body: dict[str, Any]) -> dict[str, Any]:
-        """files.completeUploadExternal: the uploaded files appear in the channel, with the comment."""
+    def _share_files(self, body: dict[str, Any], ts: str) -> dict[str, Any]:
+        """files.completeUploadExternal: the uploaded files appear in the channel, with the comment,
+        as one message in its history (`files`: id, name, title), as Slack shows a file share."""
         files = _json(body.get("files") or "[]")
         channel = str(body.get("channel_id", ""))
+        names = self.upload_names
+        shown = [{"id": f["id"], "name": names.get(str(f["id"]), ""), "title": f.get("title")} for f in files]
+        share = {"type": "message", "user": BOT_USER_ID, "ts": ts, "text": body.get("initial_comment") or "",
+                 "files": shown}  # fmt: skip
         with self.lock:
             for f in files:
                 content = self.uploads.get(str(f.get("id")), b"").decode("utf-8", "replace")
                 entry = {"id": f.get("id"), "title": f.get("title"), "content": content}
                 entry["comment"] = body.get("initial_comment")
                 self.files.setdefault(channel, []).append(entry)
+            self.file_shares.setdefault(channel, []).append(share)
         return {"ok": True, "files": files}
 
     def shared(self, channel: str) -> list[dict[str, Any]]:
@@ -343,7 +354,7 @@ class FakeSlack(FakeServer):
         with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
         messages = [
             m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in reversed(self.posted(str(body.get("channel", ""))))
+            for m in reversed(self._with_shares(str(body.get("channel", ""))))
             if float(m["ts"]) > oldest
         ]
         limit = int(body.get("limit") or 100)
@@ -351,6 +362,12 @@ class FakeSlack(FakeServer):
         page, more = messages[start : start + limit], len(messages) > start + limit
         cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
         return {"ok": True, "messages": page, "has_more": more, "response_metadata": {"next_cursor": cursor}}
+
+    def _with_shares(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's posts and file shares, oldest first."""
+        with self.lock:
+            both = [*self.messages.get(channel, []), *self.file_shares.get(channel, [])]
+        return sorted(both, key=lambda m: float(m["ts"]))
 
     def _find_user(self, method: str, body: dict[str, Any]) -> dict[str, Any] | None:
         if method == "users.info":
