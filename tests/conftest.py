@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,12 @@ from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zoom_api import FakeZoom
 from tests.live import FrozenClock, LiveServer
 from tests.signing import SLACK_SECRET, ZOOM_SECRET
+
+# `make test` (and so CI) draws the same hypothesis examples every run, so a green suite stays green;
+# `HYPOTHESIS_PROFILE=explore make test` draws fresh ones to hunt for new counterexamples (README).
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ISOLATE = (

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rules.export import FORMULA_STARTS, write_csv
 
 # What may stand before a formula character in a cell some spreadsheet still runs.
-PADDING = st.text(alphabet=" \t\r\n\u00a0\u3000\"'", max_size=3)
+PADDING = st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x1f\x85\u00a0\u2028\u3000\"'", max_size=3)
 NAMES = st.one_of(
     st.text(max_size=30),
     st.tuples(st.sampled_from(FORMULA_STARTS + ("'", '"', ",", "\n")), st.text(max_size=20)).map("".join),
@@ -20,8 +20,12 @@ NAMES = st.one_of(
 
 
 def runs_as_formula(cell: str) -> bool:
-    """A cell a spreadsheet may run: a formula character after any spaces and quotes."""
-    return cell.lstrip(" \t\r\n\u00a0\u3000\"'").startswith(FORMULA_STARTS) or cell.startswith(FORMULA_STARTS)
+    """A cell a spreadsheet may run: a formula character after any whitespace (any that Python
+    calls whitespace, control separators like U+001F included) and quotes."""
+    rest = cell
+    while rest and (rest[0].isspace() or rest[0] in "\"'"):
+        rest = rest[1:]
+    return cell.startswith(FORMULA_STARTS) or rest.startswith(FORMULA_STARTS)
 
 
 @settings(max_examples=300)
