@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,10 @@ from handlers.deps import Deps
 from handlers.schedule.delivery import Pacer
 from handlers.schedule.jobs import RunSummary, run_due
 from rules.course import Course
+from storage import outbox
 from storage.db import session_scope
-from storage.models import OutboundMessage, Student, utcnow
+from storage.models import OutboundMessage, Question, Student, utcnow
+from storage.submissions import question_copy_key
 from tests.factories import add_student
 from tests.fakes.slack_api import Call, FakeSlack
 
@@ -103,3 +106,17 @@ def week_of(call: Call) -> int:
     found = re.search(r"Week (\d+)", str(call.body.get("text", "")))
     assert found, call.body
     return int(found.group(1))
+
+
+def copies_recorded(live: Any, timeout: float = 10.0) -> None:
+    """Every question's channel copy is recorded as sent (the /ask listener does it after Slack
+    answers), so an edit of it (a vote, *Mark asked*) finds the message instead of waiting for it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(live.runtime.engine) as session:
+            ids = [q.id for q in session.exec(select(Question)).all() if q.id is not None]
+            rows = [outbox.get(session=session, key=question_copy_key(i)) for i in ids]
+        if ids and all(row is not None and row.status == outbox.SENT for row in rows):
+            return
+        time.sleep(0.02)
+    raise AssertionError("a question's channel copy was never recorded as sent")

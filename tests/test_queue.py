@@ -18,6 +18,7 @@ from storage.db import session_scope
 from storage.models import Question, QuestionState, QuestionVote, TaAction
 from tests.conftest import Live
 from tests.factories import add_student
+from tests.scheduling import copies_recorded
 from tests.send import action, slash
 from tests.signing import slack_headers, slash_body
 
@@ -47,6 +48,7 @@ def asked(live: Live) -> Live:
         slash(live, "/ask", f"Question {n}?", who, trigger_id=f"q{n}")
         live.clock.set(live.clock() + timedelta(minutes=1))
     live.slack.wait_for("chat.postMessage", 3, channel=QNA)
+    copies_recorded(live)
     with session_scope(live.runtime.engine) as session:
         by_time = select(Question).order_by(Question.asked_at)  # type: ignore[arg-type]
         q = [x.id for x in session.exec(by_time).all()]

@@ -17,7 +17,7 @@ from storage.db import session_scope
 from storage.models import Question, QuestionVote, utcnow
 from tests.conftest import Live
 from tests.factories import add_student
-from tests.scheduling import client_for
+from tests.scheduling import client_for, copies_recorded
 from tests.send import action, slash
 
 QNA = "C0QNA"
@@ -40,7 +40,9 @@ def room(live: Live) -> Live:
             add_student(session, f"Voter {i:02}", f"v{i}@example.edu", slack_user_id=f"U0V{i:02}")
     assert slash(live, "/ask", "Why is p99 > p50?", "U0ADA", trigger_id="ask-1").status_code == 200
     live.slack.wait_for("chat.postMessage", channel=QNA)
+    copies_recorded(live)
     return live
+
 
 
 def copy(live: Live) -> dict[str, Any]:
