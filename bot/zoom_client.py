@@ -21,25 +21,36 @@ from handlers.zoom.api import ZoomApi, ZoomApiError
 API_TIMEOUT = 30  # seconds for one Zoom request (zoomus wants whole seconds)
 
 
-def fetch_token(settings: Settings, timeout: float = API_TIMEOUT) -> str:
-    """A Server-to-Server OAuth access token (account_credentials grant), or ZoomApiError saying why not."""
+def request_token(settings: Settings, timeout: float = API_TIMEOUT) -> requests.Response:
+    """The one Server-to-Server OAuth token request (account_credentials grant), with a timeout."""
     basic = base64.b64encode(f"{settings.zoom_client_id}:{settings.zoom_client_secret}".encode()).decode()
+    return requests.post(
+        settings.zoom_oauth_url,
+        data={"grant_type": "account_credentials", "account_id": settings.zoom_account_id},
+        headers={"Authorization": f"Basic {basic}"},
+        timeout=timeout,
+    )
+
+
+def issued_token(response: requests.Response) -> str | None:
+    """The access token a token response carries, if it carries one."""
     try:
-        response = requests.post(
-            settings.zoom_oauth_url,
-            data={"grant_type": "account_credentials", "account_id": settings.zoom_account_id},
-            headers={"Authorization": f"Basic {basic}"},
-            timeout=timeout,
-        )
+        token = response.json().get("access_token")
+    except (ValueError, AttributeError):
+        return None
+    return token if isinstance(token, str) and token else None
+
+
+def fetch_token(settings: Settings, timeout: float = API_TIMEOUT) -> str:
+    """A Server-to-Server OAuth access token, or ZoomApiError saying why not."""
+    try:
+        response = request_token(settings, timeout)
     except requests.RequestException as exc:
         raise ZoomApiError(
             f"cannot get a Zoom token from {settings.zoom_oauth_url} ({type(exc).__name__})"
         ) from None
-    try:
-        token = response.json().get("access_token")
-    except (ValueError, AttributeError):
-        token = None
-    if not isinstance(token, str) or not token:
+    token = issued_token(response)
+    if token is None:
         raise ZoomApiError(
             f"Zoom issued no token ({response.status_code}): "
             "check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET",

@@ -8,6 +8,7 @@ import requests
 
 from bot.checks import TIMEOUT_SECONDS, Check, failed, passed, skipped
 from bot.config import ZOOM_WEBHOOK_HOWTO, Settings
+from bot.zoom_client import issued_token, request_token
 from rules.course import Course
 
 SECTION = "zoom"
@@ -46,7 +47,7 @@ def zoom_checks(settings: Settings, course: Course | None, session: requests.Ses
 
 def _token_and_ids(settings: Settings, course: Course | None, session: requests.Session) -> list[Check]:
     try:
-        token = fetch_token(settings, session)
+        token = fetch_token(settings)
     except ZoomCheckError as exc:
         return [failed(SECTION, "OAuth token", str(exc), exc.fix)]
     checks = [passed(SECTION, "OAuth token", f"issued by {settings.zoom_oauth_url}")]
@@ -57,20 +58,15 @@ def _token_and_ids(settings: Settings, course: Course | None, session: requests.
     ]
 
 
-def fetch_token(settings: Settings, session: requests.Session) -> str:
-    """The account_credentials grant, with a timeout (zoomus's own token request has none)."""
+def fetch_token(settings: Settings) -> str:
+    """The bot's own token request (bot/zoom_client.py), its failures worded as a check with a fix."""
     try:
-        response = session.post(
-            settings.zoom_oauth_url,
-            data={"grant_type": "account_credentials", "account_id": settings.zoom_account_id},
-            auth=(settings.zoom_client_id or "", settings.zoom_client_secret or ""),
-            timeout=TIMEOUT_SECONDS,
-        )
+        response = request_token(settings, TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         raise ZoomCheckError(f"Zoom did not answer ({type(exc).__name__})") from None
-    body = _json(response)
-    token = body.get("access_token")
-    if response.status_code != 200 or not isinstance(token, str) or not token:
+    token = issued_token(response)
+    if response.status_code != 200 or token is None:
+        body = _json(response)
         reason = body.get("reason") or body.get("error") or response.reason
         refused = f"Zoom refused the credentials ({response.status_code}: {reason})"
         raise ZoomCheckError(refused, CREDENTIALS_FIX)
