@@ -69,18 +69,7 @@ def claim(
     *, session: Session, envelope: Envelope, owner: str, at: datetime, lease: timedelta = LEASE
 ) -> bool:
     """Take the message for `owner` until `at + lease`; False when someone else has it or it is done."""
-    row = OutboundMessage(
-        key=envelope.key,
-        kind=envelope.kind,
-        week=envelope.week,
-        student_id=envelope.student_id,
-        channel=envelope.channel,
-        status=CLAIMED,
-        attempts=1,
-        claimed_by=owner,
-        lease_until=at + lease,
-        created_at=at,
-    )
+    row = _claimed_row(envelope, at, attempts=1, lease_until=at + lease, owner=owner)
     if insert_once(session, row, key="key"):
         return True
     return reclaim(session=session, key=envelope.key, owner=owner, at=at, lease=lease, kind=envelope.kind)
@@ -117,18 +106,24 @@ def reclaim(
 
 def add_intent(*, session: Session, envelope: Envelope, at: datetime) -> None:
     """Record a message to send, in the caller's transaction: claimable by anyone from `at`."""
-    session.add(
-        OutboundMessage(
-            key=envelope.key,
-            kind=envelope.kind,
-            week=envelope.week,
-            student_id=envelope.student_id,
-            channel=envelope.channel,
-            status=CLAIMED,
-            attempts=0,
-            lease_until=at,
-            created_at=at,
-        )
+    session.add(_claimed_row(envelope, at, attempts=0, lease_until=at))
+
+
+def _claimed_row(
+    envelope: Envelope, at: datetime, *, attempts: int, lease_until: datetime, owner: str | None = None
+) -> OutboundMessage:
+    """The envelope's row, claimed by `owner` (or by nobody: an intent) until `lease_until`."""
+    return OutboundMessage(
+        key=envelope.key,
+        kind=envelope.kind,
+        week=envelope.week,
+        student_id=envelope.student_id,
+        channel=envelope.channel,
+        status=CLAIMED,
+        attempts=attempts,
+        claimed_by=owner,
+        lease_until=lease_until,
+        created_at=at,
     )
 
 
