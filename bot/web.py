@@ -36,6 +36,7 @@ from bot.slack_socket import PING_SECONDS, SlackSocket
 from bot.zoom_client import API_TIMEOUT, fetch_token
 from bot.zoom_http import ZOOM_PATH, BodyTooLarge, ZoomWebhook, read_body, too_large
 from bot.zoom_socket import FIRST_RETRY, HEARTBEAT_SECONDS, ZoomSocket
+from bot.zoom_writer import ZoomWriter
 from storage.db import writable
 
 logger = logging.getLogger(__name__)
@@ -140,12 +141,14 @@ def create_app(
     backfill_tick: Tick | None = None,
     sockets: Callable[[Runtime, App | None], Connections] = connections,
     log_integrations: bool = True,
+    zoom_writer: bool = False,
 ) -> Starlette:
     """Assemble the routes; unconfigured integrations answer 503 with how to configure them.
 
     `sockets` builds the outbound connections when the lifespan starts (tests pass shorter timings);
     the playground's inner app passes `log_integrations=False`, so the start-up log describes only
-    the real bot's set-up.
+    the real bot's set-up. `serve` passes `zoom_writer=True`: with Zoom configured, deliveries
+    are stored by a writer process of their own (bot/zoom_writer.py), started and stopped here.
     """
     settings = runtime.settings
     if slack_app is None and settings.slack_configured:
@@ -188,12 +191,19 @@ def create_app(
         schedulers = [Scheduler(tick) for tick in (scheduler_tick, backfill_tick) if tick is not None]
         for scheduler in schedulers:
             scheduler.start()
+        writer = ZoomWriter(settings) if zoom_writer and zoom_transport(settings) != "off" else None
+        if writer is not None:
+            await writer.start()
+            runtime.deps.zoom.use(writer.store)
         live.append(sockets(runtime, slack_app))
         live[0].start()
         try:
             yield
         finally:
             await live[0].stop()
+            if writer is not None:  # after the sockets: events they received are stored first
+                runtime.deps.zoom.use(None)
+                await writer.stop()
             for scheduler in schedulers:
                 await scheduler.stop()
             # the last tally edit and the last vote count land before the process goes

@@ -81,7 +81,7 @@ class ZoomWebhook:
         except Exception:
             logger.exception("Zoom webhook failed; answering 503 so Zoom retries")
             reply = zoom_webhook.WebhookReply(503, {"error": "temporarily unavailable"})
-        await _send_json(send, reply.status, reply.body)
+        await _send_json(send, reply.status, reply.body, reply.headers)
 
 
 async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
@@ -98,9 +98,18 @@ async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per reply
 
 
-async def _send_json(send: Send, status: int, content: dict[str, Any]) -> None:
-    """What a JSONResponse sends, without building one."""
-    body = _JSON.encode(content).encode()
-    headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+_NO_BODY = [(b"content-length", b"0")]
+
+
+async def _send_json(
+    send: Send, status: int, content: dict[str, Any] | None, extra: tuple[tuple[str, str], ...] = ()
+) -> None:
+    """What a JSONResponse sends, without building one; no body at all when `content` is None."""
+    body = b"" if content is None else _JSON.encode(content).encode()
+    if content is None:
+        headers = list(_NO_BODY)
+    else:
+        headers = [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]
+    headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body})  # uvicorn writes nothing for b""

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from handlers.schedule.tally_worker import TallyWorker
 from handlers.schedule.vote_count import VoteCounts
 from handlers.slack.after_ack import AcksFirst
+from handlers.zoom.ingest import ZoomWrites
 from rules.course import Course
 
 
@@ -32,6 +33,11 @@ class Deps:
     def votes(self) -> VoteCounts:
         """The updaters of the questions' channel messages (their vote counts); one per Deps."""
         return VoteCounts(self.engine)
+
+    @cached_property
+    def zoom(self) -> ZoomWrites:
+        """Where Zoom deliveries are written (the writer process under `serve`); one per Deps."""
+        return ZoomWrites(self.engine)
 
     @cached_property
     def acks(self) -> AcksFirst:

@@ -24,6 +24,7 @@ from storage.db import session_scope
 T = TypeVar("T")
 R = TypeVar("R")
 Writer = Callable[[Session, Sequence[T]], Sequence[R]]
+Outcome = tuple[R | None, BaseException | None]  # an item's result, or the error that stopped it
 
 
 class _Entry(Generic[T, R]):
@@ -96,23 +97,31 @@ class GroupCommit(Generic[T, R]):
             lane.writer = None
 
     def _write_batch(self, engine: Engine, batch: list[_Entry[T, R]]) -> None:
-        """One transaction for all; if it fails, one transaction each, so each gets its own outcome."""
-        try:
-            self._commit(engine, batch)
-        except Exception as exc:
-            if len(batch) == 1:
-                batch[0].finish(None, exc)
-                return
-            for entry in batch:
-                try:
-                    self._commit(engine, [entry])
-                except Exception as single:  # noqa: BLE001 - handed to the caller it belongs to
-                    entry.finish(None, single)
+        outcomes = commit_each(engine, self.write, [entry.item for entry in batch])
+        for entry, (result, error) in zip(batch, outcomes, strict=True):
+            entry.finish(result, error)
 
-    def _commit(self, engine: Engine, batch: list[_Entry[T, R]]) -> None:
-        with session_scope(engine) as session:
-            results = self.write(session, [entry.item for entry in batch])
-        if len(results) != len(batch):
-            raise RuntimeError(f"writer returned {len(results)} results for {len(batch)} items")
-        for entry, result in zip(batch, results, strict=True):
-            entry.finish(result)
+
+def commit_each(engine: Engine, write: Writer[T, R], items: Sequence[T]) -> list[Outcome[R]]:
+    """Write `items` in one transaction; if it fails, one transaction each, so each gets its own
+    outcome: (result, None), or (None, the error). Also the writer process's batch (bot/zoom_writer.py)."""
+    try:
+        return [(result, None) for result in _commit(engine, write, items)]
+    except Exception as exc:
+        if len(items) == 1:
+            return [(None, exc)]
+    outcomes: list[Outcome[R]] = []
+    for item in items:
+        try:
+            outcomes.append((_commit(engine, write, [item])[0], None))
+        except Exception as single:  # noqa: BLE001 - handed to the caller it belongs to
+            outcomes.append((None, single))
+    return outcomes
+
+
+def _commit(engine: Engine, write: Writer[T, R], items: Sequence[T]) -> Sequence[R]:
+    with session_scope(engine) as session:
+        results = write(session, items)
+    if len(results) != len(items):
+        raise RuntimeError(f"writer returned {len(results)} results for {len(items)} items")
+    return results

@@ -11,11 +11,10 @@ from typing import Any
 
 from sqlalchemy import Table, and_, false, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, col, select
 
 from storage.db import insert_new_rows
-from storage.group_commit import GroupCommit
 from storage.models import ZoomEvent
 from storage.presence_cache import touch
 
@@ -156,21 +155,6 @@ def _first_of_each(session: Session, rows: Sequence[NewZoomEvent], new: set[str]
         first.append(row.dedup_key in new)
         new.discard(row.dedup_key)
     return first
-
-
-_WEBHOOK_WRITES: GroupCommit[NewZoomEvent, bool] = GroupCommit(
-    lambda session, rows: insert_new_direct(session=session, rows=rows)
-)
-
-
-async def store_event(engine: Engine, row: NewZoomEvent) -> bool:
-    """Store one webhook event, committed with any arriving at the same time; True when it was new.
-
-    Returns only once the row is committed (or raises), so the webhook acknowledges only what is
-    durable; concurrent deliveries share one transaction, one commit and one fsync, and the
-    caller waits on the event loop without holding a thread.
-    """
-    return await _WEBHOOK_WRITES.submit(engine, row)
 
 
 def presence_marks(

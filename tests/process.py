@@ -59,10 +59,16 @@ class Server:
         raise RuntimeError(f"{self.argv} not ready after {timeout}s:\n{self.log_tail()}")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the process has used so far (all its threads)."""
+        """User + system CPU time the process and its running children (serve's Zoom writer,
+        bot/zoom_writer.py) have used so far, all threads."""
         assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_seconds(pid) for pid in (self.proc.pid, *self.children()))
+
+    def children(self) -> list[int]:
+        """The process's running children (Linux /proc)."""
+        assert self.proc is not None
+        tasks = Path(f"/proc/{self.proc.pid}/task").glob("*/children")
+        return [int(pid) for task in tasks for pid in task.read_text().split()]
 
     def stack(self) -> str:
         """The event loop and HTTP parser the running process has loaded, e.g. `uvloop+httptools`."""
@@ -105,3 +111,12 @@ def serve(env: dict[str, str], workdir: Path) -> Server:
     port = free_port()
     env = {**env, "PORT": str(port), "PYTHONPATH": str(ROOT)}  # this checkout's code, whatever is installed
     return Server([str(SERVE), "serve", "--port", str(port)], env, port, workdir)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

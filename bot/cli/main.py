@@ -63,7 +63,7 @@ def serve(
 
     rt = runtime()
     upgrade(rt.engine)
-    asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt))
+    asgi = create_app(rt, scheduler_tick=due_tick(rt), backfill_tick=backfill_tick(rt), zoom_writer=True)
     port = port or rt.settings.port
     try:
         attach(asgi, rt.settings, port)

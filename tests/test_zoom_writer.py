@@ -1,0 +1,202 @@
+"""The writer process `serve` stores Zoom deliveries with (bot/zoom_writer.py), through the real `serve`.
+
+Every test posts signed deliveries to a real `seminar-bot serve` subprocess and reads the rows
+back from the database; the child is found, and killed, through /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.zoom_writer import Frames, frame, serve_writes
+from storage.db import make_engine, upgrade
+from tests.factories import local, write_course
+from tests.process import Server, serve
+from tests.signing import ZOOM_SECRET
+from tests.zoom_payloads import WEBINAR_ID, post, raw, visit
+
+
+def joined(n: int) -> bytes:
+    """A distinct week-1 webinar join."""
+    at = local(2021, 9, 23, 13, 30 + n % 29)
+    return raw(visit("webinar", "participant_joined", WEBINAR_ID, "W1==", at, user_id=str(n), name=f"S {n}"))
+
+
+def gone(pid: int) -> bool:
+    """The process has exited (a zombie left for a reaper counts as exited)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def rows(db_url: str) -> list[tuple[str, str]]:
+    """(user_name, source) of every stored event."""
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        out = [(r[0], r[1]) for r in conn.execute(text("SELECT user_name, source FROM zoom_events"))]
+    engine.dispose()
+    return out
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_url: str) -> Iterator[Server]:
+    """`serve` with the webhook configured (so it starts its writer process)."""
+    env = {
+        "DATABASE_URL": db_url,
+        "COURSE_FILE": str(write_course(tmp_path)),
+        "ZOOM_WEBHOOK_SECRET_TOKEN": ZOOM_SECRET,
+        "LOG_LEVEL": "INFO",
+    }
+    with serve(env, tmp_path) as running:
+        yield running
+
+
+def test_serve_stores_through_its_writer_process(server: Server, db_url: str) -> None:
+    [child] = server.children()
+    assert f"stored by a writer process (pid {child})" in server.log_tail(50)
+    with httpx.Client(base_url=server.url) as http:
+        first, again = post(http, joined(1)), post(http, joined(1))
+        assert (first.status_code, first.headers["x-zoom-event"]) == (200, "stored")
+        assert (again.status_code, again.headers["x-zoom-event"]) == (200, "duplicate")
+        bad = post(http, b'{"event": ')
+        assert (bad.status_code, bad.json()) == (400, {"error": "the body is not JSON"})
+        unsigned = http.post("/zoom/webhook", content=joined(2))
+        assert unsigned.status_code == 401
+    assert rows(db_url) == [("S 1", "webhook")]
+
+
+@pytest.mark.parametrize("spelling", ["endpoint.url_validation", "endpoint\\u002eurl_validation"])
+def test_url_validation_is_answered_however_the_json_spells_it(
+    server: Server, db_url: str, spelling: str
+) -> None:
+    body = b'{"event":"' + spelling.encode() + b'","payload":{"plainToken":"tok"},"event_ts":1}'
+    with httpx.Client(base_url=server.url) as http:
+        answer = post(http, body)
+    assert answer.status_code == 200 and answer.json()["plainToken"] == "tok"
+    assert len(answer.json()["encryptedToken"]) == 64
+    assert rows(db_url) == []  # Zoom's endpoint check is never stored
+
+
+def test_a_killed_writer_loses_no_acknowledged_event_and_comes_back(server: Server, db_url: str) -> None:
+    [child] = server.children()
+    acked: set[int] = set()
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        for n in range(20):
+            if post(http, joined(n)).status_code == 200:
+                acked.add(n)
+        os.kill(child, 9)
+        deadline = time.monotonic() + 20
+        statuses: list[int] = []
+        n = 100
+        while time.monotonic() < deadline and statuses[-5:] != [200] * 5:
+            status = post(http, joined(n)).status_code
+            statuses.append(status)
+            if status == 200:
+                acked.add(n)
+            n += 1
+            time.sleep(0.05)
+    assert set(statuses) <= {200, 503} and statuses[-5:] == [200] * 5, statuses
+    assert "restarting the Zoom writer process" in server.log_tail(80)
+    [again] = server.children()
+    assert again != child
+    stored = {int(name.split()[1]) for name, _ in rows(db_url)}
+    assert acked <= stored
+
+
+def test_the_writer_exits_with_serve_even_when_serve_is_killed(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'k.db'}",
+        "COURSE_FILE": str(write_course(tmp_path)),
+        "ZOOM_WEBHOOK_SECRET_TOKEN": ZOOM_SECRET,
+    }
+    for end in ("stop", "kill"):
+        server = serve(env, tmp_path).start()
+        [child] = server.children()
+        getattr(server, end)()
+        deadline = time.monotonic() + 15
+        while not gone(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert gone(child), end
+
+
+def test_serve_without_zoom_starts_no_writer(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}", "COURSE_FILE": str(write_course(tmp_path))}
+    with serve(env, tmp_path) as server:
+        assert server.children() == []
+
+
+def _child(tmp_path: Path) -> tuple[socket.socket, threading.Thread, str]:
+    """The child's loop (`serve_writes`) in a thread, on a real socket pair and a migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    ours, theirs = socket.socketpair()
+
+    def run() -> None:
+        with theirs:
+            serve_writes(theirs)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return ours, thread, url
+
+
+def _replies(sock: socket.socket, count: int) -> list[tuple[int, Any]]:
+    frames, out = Frames(), list[tuple[int, Any]]()
+    while len(out) < count:
+        out += [reply for got in frames.feed(sock.recv(1 << 16)) for reply in got]
+    return out
+
+
+def test_deliveries_that_arrive_with_the_settings_are_not_dropped(tmp_path: Path) -> None:
+    """The first read can hold the settings and the first deliveries together (found by `serve`)."""
+    ours, thread, url = _child(tmp_path)
+    now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
+    batch = [(n, joined(n), now, "webhook") for n in range(3)] + [(9, b"[]", now, "webhook")]
+    ours.sendall(frame(Settings(database_url=url)) + frame(batch[:2]) + frame(batch[2:]))
+    replies = dict(_replies(ours, 4))
+    stored = (True, "", False)
+    assert replies == {0: stored, 1: stored, 2: stored, 9: (False, "the body must be a JSON object", False)}
+    ours.close()
+    thread.join(timeout=10)
+    assert not thread.is_alive()  # the socket closed: the child's loop ends
+    assert sorted(name for name, _ in rows(url)) == ["S 0", "S 1", "S 2"]
+
+
+def test_a_database_error_is_each_deliverys_answer_not_the_childs_end(tmp_path: Path) -> None:
+    ours, thread, url = _child(tmp_path)
+    Path(url.removeprefix("sqlite:///")).unlink()  # the tables are gone: every insert fails
+    now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
+    ours.sendall(frame(Settings(database_url=url)) + frame([(1, joined(1), now, "webhook")]))
+    [(key, why)] = _replies(ours, 1)
+    assert key == 1 and isinstance(why, str) and "zoom_events" in why
+    ours.sendall(frame([(2, joined(2), now, "webhook")]))
+    assert [k for k, _ in _replies(ours, 1)] == [2]
+    ours.close()
+    thread.join(timeout=10)
+
+
+@given(st.lists(st.binary(max_size=300), max_size=8), st.lists(st.integers(1, 400), max_size=12))
+def test_frames_come_out_whole_however_the_stream_is_cut(values: list[bytes], cuts: list[int]) -> None:
+    stream = b"".join(frame(v) for v in values)
+    frames, out, at = Frames(), [], 0
+    for size in [*cuts, len(stream)]:
+        out += frames.feed(stream[at : at + size])
+        at += size
+    assert out == values
