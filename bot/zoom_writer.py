@@ -108,6 +108,7 @@ class ZoomWriter:
         self._keys = itertools.count()
         self._started = float("-inf")
         self._flushing = False
+        self._restarting = asyncio.Lock()  # deliveries arriving together restart one child, not one each
 
     @property
     def running(self) -> bool:
@@ -174,12 +175,15 @@ class ZoomWriter:
                 done.set_exception(WriterGone(why))
 
     async def _restart(self) -> None:
-        if asyncio.get_running_loop().time() - self._started < RESTART_SECONDS:
-            raise WriterGone("the writer process stopped; it restarts within a second")
-        code = self.process.poll() if self.process is not None else None
-        logger.warning("restarting the Zoom writer process (it exited with %s)", code)
-        await self.stop()
-        await self.start()
+        async with self._restarting:
+            if self.running:  # another delivery restarted it meanwhile
+                return
+            if asyncio.get_running_loop().time() - self._started < RESTART_SECONDS:
+                raise WriterGone("the writer process stopped; it restarts within a second")
+            code = self.process.poll() if self.process is not None else None
+            logger.warning("restarting the Zoom writer process (it exited with %s)", code)
+            await self.stop()
+            await self.start()
 
     async def stop(self) -> None:
         """Close the socket (the child finishes its batch and exits); kill it if it lingers."""
@@ -203,15 +207,13 @@ def _batches(sock: socket.socket, frames: Frames, first: list[Batch]) -> Iterato
     waiting = [item for got in first for item in got]
     while True:
         batch, waiting = waiting, []
-        sock.setblocking(True)
         while not batch:
             data = sock.recv(1 << 20)
             if not data:
                 return
             batch += [item for got in frames.feed(data) for item in got]
-        sock.setblocking(False)
-        try:
-            while data := sock.recv(1 << 20):
+        try:  # then whatever else is there, without waiting (the socket itself stays blocking)
+            while data := sock.recv(1 << 20, socket.MSG_DONTWAIT):
                 batch += [item for got in frames.feed(data) for item in got]
         except BlockingIOError:
             pass
@@ -243,7 +245,6 @@ def serve_writes(sock: socket.socket, configure: Callable[[Settings], None] = la
         outcomes = commit_each(engine, write, deliveries)
         replies = [(sent[0], _reply(*outcome)) for sent, outcome in zip(batch, outcomes, strict=True)]
         try:
-            sock.setblocking(True)
             sock.sendall(frame(replies))
         except OSError:
             return  # the server is gone; what was committed stays, Zoom retries the rest

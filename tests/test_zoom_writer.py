@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,23 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_comes_back(server: Serv
     assert again != child
     stored = {int(name.split()[1]) for name, _ in rows(db_url)}
     assert acked <= stored
+
+
+def test_deliveries_arriving_together_restart_one_writer(server: Server, db_url: str) -> None:
+    [child] = server.children()
+    os.kill(child, 9)
+    time.sleep(1.2)  # past the restart pause: the next deliveries start a new writer
+
+    def deliver(n: int) -> int:
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            return post(http, joined(n)).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(deliver, range(16)))
+    assert statuses == [200] * 16
+    [again] = server.children()
+    assert again != child and server.log_tail(80).count("restarting the Zoom writer process") == 1
+    assert len(rows(db_url)) == 16
 
 
 def test_the_writer_exits_with_serve_even_when_serve_is_killed(tmp_path: Path) -> None:
