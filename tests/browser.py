@@ -136,14 +136,8 @@ class Browser:
         self.page("Input.insertText", text=text)
         if enter:
             for kind in ("keyDown", "keyUp"):
-                self.page(
-                    "Input.dispatchKeyEvent",
-                    type=kind,
-                    key="Enter",
-                    code="Enter",
-                    windowsVirtualKeyCode=13,
-                    text="\r" if kind == "keyDown" else "",
-                )
+                self.page("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+                          windowsVirtualKeyCode=13, text="\r" if kind == "keyDown" else "")
 
     def screenshot(self, path: str) -> None:
         """Save the page as PNG."""

@@ -107,7 +107,9 @@ def action(live: Any, user_id: str, action_id: str, value: str, **extra: Any) ->
     return signed(live, payload_body(payload))
 
 
-def submit_view(live: Any, user_id: str, callback_id: str, metadata: str, values: dict[str, Any]) -> Reply:
+def submit_view(
+    live: Any, user_id: str, callback_id: str, metadata: str, values: dict[str, Any]
+) -> Reply:
     """A view_submission of a modal (shaped like samples/slack)."""
     payload = {
         "type": "view_submission",

@@ -100,12 +100,8 @@ def test_replay_clock_and_buttons(live: Live) -> None:
     notice = messages(state, "Katherine Johnson")[-1]
     assert "not counted present" in notice["text"]
     live.post("send", {"as": KATHERINE, "action": {"action_id": "recording_watched", "where": notice["id"]}})
-    live.wait(
-        lambda s: (
-            messages(s, "Katherine Johnson")[-1]["edited"]
-            or any(m["only_for"] == KATHERINE for m in messages(s, "Katherine Johnson"))
-        )
-    )
+    live.wait(lambda s: messages(s, "Katherine Johnson")[-1]["edited"] or any(
+        m["only_for"] == KATHERINE for m in messages(s, "Katherine Johnson")))
     live.post("send", {"as": KATHERINE, "home": True})
     state = live.wait(lambda s: KATHERINE in s["homes"])
     assert state["homes"][KATHERINE]["type"] == "home"

@@ -154,7 +154,7 @@ def test_user_text_cannot_break_the_code_blocks(live: Live) -> None:
 
 
 def test_export_and_cli_csv_neutralise_formulas(live: Live) -> None:
-    hostile = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain"]
+    hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain"]
     hostile += [" =1+1", '"=1+1"', "\n@SUM(A1)", "' -2"]  # run by spreadsheets that trim on import
     with session_scope(live.runtime.engine) as session:
         for i, name in enumerate(hostile):

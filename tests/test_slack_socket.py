@@ -82,10 +82,10 @@ def test_manifests_declare_the_same_app_for_both_transports() -> None:
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "url" not in str(socket), "Socket Mode needs no request URL"
     assert socket["oauth_config"] == http["oauth_config"]
-    assert (
-        socket["settings"]["event_subscriptions"]["bot_events"]
-        == http["settings"]["event_subscriptions"]["bot_events"]
-    )
+    assert socket["settings"]["event_subscriptions"]["bot_events"] == http["settings"]["event_subscriptions"][
+        "bot_events"
+    ]
     strip = [{k: v for k, v in c.items() if k != "url"} for c in http["features"]["slash_commands"]]
     assert socket["features"]["slash_commands"] == strip
     assert socket["settings"]["interactivity"] == {"is_enabled": True}
+

@@ -11,21 +11,7 @@ from tests.signing import MANIFEST, Pick, slack_text
 
 # Text a person can type: anything, plus what looks like Slack's own escaping and markup.
 TRICKY = st.sampled_from(
-    [
-        "&",
-        "<",
-        ">",
-        "&amp;",
-        "&lt;",
-        "&gt;",
-        "&amp;lt;",
-        "<@U1|x>",
-        "<!here>",
-        "`",
-        "```",
-        "a@b.co",
-        "http://x/?a&b",
-    ]
+    ["&", "<", ">", "&amp;", "&lt;", "&gt;", "&amp;lt;", "<@U1|x>", "<!here>", "`", "```", "a@b.co", "http://x/?a&b"]
 )
 TYPED = st.lists(st.one_of(st.text(max_size=20), TRICKY), max_size=12).map("".join)
 

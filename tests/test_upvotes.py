@@ -44,6 +44,7 @@ def room(live: Live) -> Live:
     return live
 
 
+
 def copy(live: Live) -> dict[str, Any]:
     """The question's message as it now stands in the questions channel."""
     return live.slack.posted(QNA)[0]

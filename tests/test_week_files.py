@@ -97,11 +97,14 @@ def _env(runtime: Runtime) -> dict[str, str]:
 
 
 HOSTILE = (
-    "# Title\r## Next\n[click](javascript:alert(1)) <img src=x onerror=alert(2)>\n===\n1. list\n`code`&lt;"
+    "# Title\r## Next\n[click](javascript:alert(1)) <img src=x onerror=alert(2)>\n"
+    "===\n1. list\n`code`&lt;"
 )
 
 
-def test_question_and_reflection_text_cannot_inject_markdown(runtime: Runtime, fake_slack: FakeSlack) -> None:
+def test_question_and_reflection_text_cannot_inject_markdown(
+    runtime: Runtime, fake_slack: FakeSlack
+) -> None:
     """A question or reflection is quoted literally: no heading, link, HTML, list or code of its own."""
     people = enrol(runtime.engine, ("Ada", "U0ADA"), ("Bob", "U0BOB"))
     with session_scope(runtime.engine) as session:
