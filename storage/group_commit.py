@@ -5,7 +5,8 @@ committed. While nobody is writing, the first caller starts a writer task; it ta
 waiting, writes them in one transaction in a worker thread and hands each caller its own
 result, then takes whatever arrived meanwhile, until nobody waits. So a webhook still
 acknowledges only what is durable. A batch that fails is retried one item at a time, so one bad
-row fails alone. No background thread: nothing to start or stop, and an idle engine costs nothing.
+row fails alone (`commit_each`, which the Zoom writer process runs on its own batches too). No
+background thread: nothing to start or stop, and an idle engine costs nothing.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A Zoom delivery, from its raw body to a stored row: one function, wherever it runs.
 
-The webhook and the WebSocket check who sent a body and hand it over raw (`Delivery`); `write`
+The webhook (once the signature is checked) and the WebSocket hand a body over raw (`Delivery`); `write`
 parses each, builds its row and inserts a batch of them in one transaction. It runs in the
 writer process `serve` starts (bot/zoom_writer.py), so that parsing, inserting and the commit's
 fsync take the second core rather than the web server's event loop (README "Benchmarks"), or,
