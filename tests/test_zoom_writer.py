@@ -186,7 +186,8 @@ def test_deliveries_that_arrive_with_the_settings_are_not_dropped(tmp_path: Path
     """The first read can hold the settings and the first deliveries together (found by `serve`)."""
     ours, thread, url = _child(tmp_path)
     now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
-    batch = [(n, joined(n), now, "webhook") for n in range(3)] + [(9, b"[]", now, "webhook")]
+    sources = ["webhook", "websocket", "webhook"]
+    batch = [(n, joined(n), now, sources[n]) for n in range(3)] + [(9, b"[]", now, "webhook")]
     ours.sendall(frame(Settings(database_url=url)) + frame(batch[:2]) + frame(batch[2:]))
     replies = dict(_replies(ours, 4))
     stored = (True, "", False)
@@ -194,7 +195,7 @@ def test_deliveries_that_arrive_with_the_settings_are_not_dropped(tmp_path: Path
     ours.close()
     thread.join(timeout=10)
     assert not thread.is_alive()  # the socket closed: the child's loop ends
-    assert sorted(name for name, _ in rows(url)) == ["S 0", "S 1", "S 2"]
+    assert sorted(rows(url)) == [("S 0", "webhook"), ("S 1", "websocket"), ("S 2", "webhook")]
 
 
 def test_a_database_error_is_each_deliverys_answer_not_the_childs_end(tmp_path: Path) -> None:
