@@ -156,6 +156,7 @@ def create_app(
     if log_integrations:
         _log_integrations(runtime)
     live: list[Connections] = []
+    writers: list[ZoomWriter] = []
     # Bolt's dispatch holds a thread until the listener acks: one per student of a burst, as for the
     # listeners (Starlette's default pool has 40 threads)
     dispatchers = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-dispatch")
@@ -163,6 +164,8 @@ def create_app(
     async def healthz(_: Request) -> JSONResponse:
         ok = await run_in_threadpool(writable, runtime.engine)
         body = {"ok": ok, **(live[0].health(settings) if live else {})}
+        if writers:  # whether serve's Zoom writer process is up (it restarts on the next delivery)
+            body["zoom_writer_running"] = writers[0].running
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def slack_events(request: Request) -> Response:
@@ -195,6 +198,7 @@ def create_app(
         if writer is not None:
             await writer.start()
             runtime.deps.zoom.use(writer.store)
+            writers.append(writer)
         live.append(sockets(runtime, slack_app))
         live[0].start()
         try:

@@ -100,7 +100,13 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_comes_back(server: Serv
         for n in range(20):
             if post(http, joined(n)).status_code == 200:
                 acked.add(n)
+        assert http.get("/healthz").json()["zoom_writer_running"] is True
         os.kill(child, 9)
+        deadline = time.monotonic() + 5
+        while http.get("/healthz").json()["zoom_writer_running"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        health = {"ok": True, "slack": "off", "zoom": "webhook", "zoom_writer_running": False}
+        assert http.get("/healthz").json() == health  # still 200: the next delivery restarts it
         deadline = time.monotonic() + 20
         statuses: list[int] = []
         n = 100
@@ -113,6 +119,7 @@ def test_a_killed_writer_loses_no_acknowledged_event_and_comes_back(server: Serv
             time.sleep(0.05)
     assert set(statuses) <= {200, 503} and statuses[-5:] == [200] * 5, statuses
     assert "restarting the Zoom writer process" in server.log_tail(80)
+    assert httpx.get(server.url + "/healthz").json()["zoom_writer_running"] is True
     [again] = server.children()
     assert again != child
     stored = {int(name.split()[1]) for name, _ in rows(db_url)}
