@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 FRAME = struct.Struct("!I")
 RESTART_SECONDS = 1.0  # at most one start a second: a child that dies at once is not a fork storm
 STOP_SECONDS = 10.0
+# Longer than SQLite's busy_timeout (30 s, storage/db.py): a child that answers nothing for this
+# long is stuck (stopped, looping), not waiting on a lock; it is killed and restarted.
+REPLY_SECONDS = 60.0
 # On the wire, plain tuples: a dataclass's pickle cost more than the rest of the hand-over.
 Sent = tuple[int, bytes, datetime, str]  # key, raw body, received at, source
 Reply = tuple[bool, str, bool] | str  # an Outcome's fields, or why the delivery was not stored
@@ -80,7 +83,7 @@ class Frames:
 
 
 class _Replies(asyncio.Protocol):
-    """The parent's end of the socket: outcomes in, a lost connection reported."""
+    """The parent's end of one child's socket: outcomes in, a lost connection reported."""
 
     def __init__(self, writer: ZoomWriter) -> None:
         self.writer = writer
@@ -93,16 +96,18 @@ class _Replies(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The child exited (or was killed): nobody waits forever."""
-        self.writer.lost()
+        self.writer.lost(self)
 
 
 class ZoomWriter:
     """The parent's side: starts the child, sends it deliveries, hands each caller its outcome."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, reply_seconds: float = REPLY_SECONDS) -> None:
         self.settings = settings
+        self.reply_seconds = reply_seconds
         self.process: subprocess.Popen[bytes] | None = None
         self._transport: asyncio.Transport | None = None
+        self._replies: _Replies | None = None
         self._waiting: dict[int, asyncio.Future[Outcome]] = {}
         self._queue: Batch = []
         self._keys = itertools.count()
@@ -119,13 +124,21 @@ class ZoomWriter:
         """Start the child and send it the settings (the database URL, the log level)."""
         loop = asyncio.get_running_loop()
         ours, theirs = socket.socketpair()
-        with theirs:
-            command = [sys.executable, "-m", "bot.zoom_writer", str(theirs.fileno())]
-            self.process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        # -P: not the working directory first on sys.path, so the child imports serve's own code;
+        # its own process group: Ctrl-C at the terminal reaches serve, which closes the socket.
+        command = [sys.executable, "-P", "-m", "bot.zoom_writer", str(theirs.fileno())]
+        try:
+            with theirs:
+                self.process = subprocess.Popen(
+                    command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, process_group=0
+                )
+        except BaseException:
+            ours.close()
+            raise
         self._started = loop.time()
-        transport, _ = await loop.connect_accepted_socket(lambda: _Replies(self), sock=ours)
+        transport, replies = await loop.connect_accepted_socket(lambda: _Replies(self), sock=ours)
         transport.write(frame(self.settings))
-        self._transport = transport
+        self._transport, self._replies = transport, replies
         logger.info("Zoom deliveries are stored by a writer process (pid %d)", self.process.pid)
 
     async def store(self, delivery: Delivery) -> Outcome:
@@ -140,15 +153,32 @@ class ZoomWriter:
         if not self._flushing:  # one frame per turn of the loop, with every delivery read in it
             self._flushing = True
             loop.call_soon(self._flush)
-        return await done
+        try:
+            async with asyncio.timeout(self.reply_seconds):
+                return await done
+        except TimeoutError:
+            self._waiting.pop(key, None)
+            self._kill_stuck()
+            raise WriterGone(f"the writer process answered nothing for {self.reply_seconds:.0f} s") from None
+
+    def _kill_stuck(self) -> None:
+        """Kill a child that stopped answering: its lost connection fails the rest, a delivery restarts it."""
+        if self.process is not None and self.process.poll() is None:
+            logger.error("the Zoom writer answered nothing for %.0f s; killing it", self.reply_seconds)
+            self.process.kill()
 
     def _flush(self) -> None:
         self._flushing = False
         batch, self._queue = self._queue, []
+        keys = [sent[0] for sent in batch]
         if self._transport is None or self._transport.is_closing():
-            self._fail([sent[0] for sent in batch], "the writer process is not running")
+            self._fail(keys, "the writer process is not running")
             return
-        self._transport.write(frame(batch))
+        try:
+            self._transport.write(frame(batch))
+        except Exception:  # nothing known raises here; if it did, nobody may wait forever
+            logger.exception("could not send %d Zoom deliveries to the writer process", len(batch))
+            self._fail(keys, "the deliveries could not be sent to the writer process")
 
     def answered(self, replies: list[tuple[int, Reply]]) -> None:
         """The child's outcomes: each waiting caller gets its own."""
@@ -161,9 +191,12 @@ class ZoomWriter:
             else:
                 done.set_result(Outcome(*reply))
 
-    def lost(self) -> None:
-        """The child is gone: fail whoever waits (Zoom retries a 503); the next delivery restarts it."""
-        self._transport = None
+    def lost(self, replies: _Replies) -> None:
+        """The child is gone: fail whoever waits (Zoom retries a 503); the next delivery restarts it.
+        A late report from a child already replaced changes nothing."""
+        if replies is not self._replies:
+            return
+        self._transport, self._replies = None, None
         if self._waiting:
             logger.error("the Zoom writer process stopped with %d deliveries unanswered", len(self._waiting))
         self._fail(list(self._waiting), "the writer process stopped before answering")
@@ -186,19 +219,22 @@ class ZoomWriter:
             await self.start()
 
     async def stop(self) -> None:
-        """Close the socket (the child finishes its batch and exits); kill it if it lingers."""
+        """Close the socket (the child finishes its batch and exits); kill it if it lingers. Whoever
+        still waits gets WriterGone: the child can no longer answer."""
         if self._transport is not None:
             self._transport.close()
-            self._transport = None
+        self._transport, self._replies = None, None
+        self._fail(list(self._waiting), "the writer process was stopped")
         process, self.process = self.process, None
         if process is None:
             return
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(None, process.wait, STOP_SECONDS)
+            await loop.run_in_executor(None, process.wait, STOP_SECONDS)
         except subprocess.TimeoutExpired:
             logger.error("the Zoom writer process did not exit within %.0f s; killing it", STOP_SECONDS)
             process.kill()
-            process.wait()
+            await loop.run_in_executor(None, process.wait)
 
 
 def _batches(sock: socket.socket, frames: Frames, first: list[Batch]) -> Iterator[Batch]:

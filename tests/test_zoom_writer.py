@@ -6,7 +6,9 @@ back from the database; the child is found, and killed, through /proc.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import threading
 import time
@@ -23,7 +25,8 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from bot.config import Settings
-from bot.zoom_writer import Frames, frame, serve_writes
+from bot.zoom_writer import Frames, WriterGone, ZoomWriter, frame, serve_writes
+from handlers.zoom.ingest import Delivery, Outcome
 from storage.db import make_engine, upgrade
 from tests.factories import local, write_course
 from tests.process import Server, serve
@@ -70,6 +73,8 @@ def server(tmp_path: Path, db_url: str) -> Iterator[Server]:
 def test_serve_stores_through_its_writer_process(server: Server, db_url: str) -> None:
     [child] = server.children()
     assert f"stored by a writer process (pid {child})" in server.log_tail(50)
+    assert server.proc is not None  # its own process group: Ctrl-C at a terminal reaches serve alone
+    assert os.getpgid(child) != os.getpgid(server.proc.pid)
     with httpx.Client(base_url=server.url) as http:
         first, again = post(http, joined(1)), post(http, joined(1))
         assert (first.status_code, first.headers["x-zoom-event"]) == (200, "stored")
@@ -163,6 +168,37 @@ def test_serve_without_zoom_starts_no_writer(tmp_path: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'n.db'}", "COURSE_FILE": str(write_course(tmp_path))}
     with serve(env, tmp_path) as server:
         assert server.children() == []
+
+
+def test_a_writer_that_stops_answering_is_killed_and_replaced(tmp_path: Path) -> None:
+    """A stopped (or looping) child never closes its socket: the wait for it is bounded."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
+
+    async def scenario() -> tuple[Outcome, float, Outcome]:
+        writer = ZoomWriter(Settings(database_url=url), reply_seconds=1.0)
+        await writer.start()
+        try:
+            first = await writer.store(Delivery(joined(1), now))
+            assert writer.process is not None
+            stuck = writer.process.pid
+            os.kill(stuck, signal.SIGSTOP)
+            started = time.monotonic()
+            with pytest.raises(WriterGone, match="answered nothing for 1 s"):
+                await writer.store(Delivery(joined(2), now))
+            waited = time.monotonic() - started
+            await asyncio.sleep(0.5)  # the killed child's socket closes; past the restart pause
+            again = await writer.store(Delivery(joined(3), now))
+            assert writer.process is not None and writer.process.pid != stuck and gone(stuck)
+            return first, waited, again
+        finally:
+            await writer.stop()
+
+    first, waited, again = asyncio.run(scenario())
+    assert first == again == Outcome(new=True) and 0.9 < waited < 5
+    engine.dispose()
 
 
 def _child(tmp_path: Path) -> tuple[socket.socket, threading.Thread, str]:
