@@ -178,10 +178,11 @@ def test_a_writer_that_stops_answering_is_killed_and_replaced(tmp_path: Path) ->
     now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
 
     async def scenario() -> tuple[Outcome, float, Outcome]:
-        writer = ZoomWriter(Settings(database_url=url), reply_seconds=1.0)
+        writer = ZoomWriter(Settings(database_url=url), reply_seconds=30)
         await writer.start()
         try:
-            first = await writer.store(Delivery(joined(1), now))
+            first = await writer.store(Delivery(joined(1), now))  # the child's start-up: up to 30 s
+            writer.reply_seconds = 1.0
             assert writer.process is not None
             stuck = writer.process.pid
             os.kill(stuck, signal.SIGSTOP)
@@ -190,6 +191,7 @@ def test_a_writer_that_stops_answering_is_killed_and_replaced(tmp_path: Path) ->
                 await writer.store(Delivery(joined(2), now))
             waited = time.monotonic() - started
             await asyncio.sleep(0.5)  # the killed child's socket closes; past the restart pause
+            writer.reply_seconds = 30
             again = await writer.store(Delivery(joined(3), now))
             assert writer.process is not None and writer.process.pid != stuck and gone(stuck)
             return first, waited, again
