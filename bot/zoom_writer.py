@@ -10,8 +10,9 @@ are this module). The parent sends the deliveries of one turn of its event loop 
 the child reads every frame waiting, writes them all in one transaction (group commit:
 `commit_each`, as storage/group_commit.py does in-process) and answers each delivery's outcome,
 or why it could not be stored. A request is answered only after its outcome arrives, so every
-acknowledged event is committed. The child ignores SIGINT and SIGTERM and exits when the socket
-closes: when `serve` stops, or dies.
+acknowledged event is committed. The child runs in its own process group, ignores SIGINT and
+SIGTERM and exits when the socket closes: when `serve` stops, or dies. One that dies is
+restarted by the next delivery; one that answers nothing for REPLY_SECONDS is killed first.
 """
 
 from __future__ import annotations
