@@ -47,10 +47,12 @@ JOIN = {
 }
 
 
-def _live(settings: Settings, clock: FrozenClock, fake_slack: FakeSlack) -> Iterator[Live]:
+def _live(
+    settings: Settings, clock: FrozenClock, fake_slack: FakeSlack, zoom_writer: bool = False
+) -> Iterator[Live]:
     runtime = build_runtime(settings, clock=clock)
     slack_app = build_slack_app(settings, runtime.deps, make_web_client(settings))
-    with LiveServer(create_app(runtime, slack_app=slack_app)) as server:
+    with LiveServer(create_app(runtime, slack_app=slack_app, zoom_writer=zoom_writer)) as server:
         with httpx.Client(base_url=server.url, timeout=10) as http:
             yield Live(server.url, http, runtime, clock, fake_slack)
     runtime.engine.dispose()
@@ -106,6 +108,22 @@ def test_outage_then_recovery_on_sqlite(outage: Live) -> None:
     with session_scope(live.runtime.engine) as session:
         assert [e.email for e in session.exec(select(ZoomEvent))] == ["ada@example.edu"]
         assert [q.text for q in session.exec(select(Question))] == ["Is it back?"]
+
+
+def test_outage_then_recovery_through_serves_writer_process(
+    tmp_path: Path, settings: Settings, clock: FrozenClock, fake_slack: FakeSlack
+) -> None:
+    """As `serve` runs it: the writer process's database errors come back as 503s, then 200s."""
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'app.db'}"
+    for live in _live(settings.model_copy(update={"database_url": url}), clock, fake_slack, zoom_writer=True):
+        assert live.http.get("/healthz").json()["zoom_writer_running"] is True
+        zoom = _zoom(live)
+        assert zoom.status_code == 503 and zoom.json() == {"error": "temporarily unavailable"}
+        _restore(live)
+        again = _zoom(live)
+        assert (again.status_code, again.headers["x-zoom-event"]) == (200, "stored")
+        with session_scope(live.runtime.engine) as session:
+            assert [e.email for e in session.exec(select(ZoomEvent))] == ["ada@example.edu"]
 
 
 @pytest.mark.postgres
