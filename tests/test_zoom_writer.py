@@ -7,6 +7,7 @@ back from the database; the child is found, and killed, through /proc.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -20,13 +21,14 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.zoom_writer import Frames, WriterGone, ZoomWriter, frame, serve_writes
-from handlers.zoom.ingest import Delivery, Outcome
+from handlers.zoom.ingest import Delivery, Outcome, Store, ZoomWrites
 from storage.db import make_engine, upgrade
 from tests.factories import local, write_course
 from tests.process import Server, serve
@@ -264,3 +266,69 @@ def test_frames_come_out_whole_however_the_stream_is_cut(values: list[bytes], cu
         out += frames.feed(stream[at : at + size])
         at += size
     assert out == values
+
+
+def _table(engine: Engine) -> list[tuple[object, ...]]:
+    """Every stored event, every column but the id."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM zoom_events")).mappings().all()
+    return sorted(tuple(str(v) for k, v in row.items() if k != "id") for row in rows)
+
+
+def _visit_body(n: int, action: str, minute: int) -> bytes:
+    at = local(2021, 9, 23, 13, minute)
+    return raw(visit("webinar", action, WEBINAR_ID, "W1==", at, user_id=str(n), name=f"S {n}"))
+
+
+_BODIES = st.one_of(
+    st.builds(
+        _visit_body,
+        st.integers(0, 4),
+        st.sampled_from(["participant_joined", "participant_left"]),
+        st.integers(30, 59),
+    ),
+    st.binary(max_size=40),
+    st.text(max_size=30).map(lambda event: json.dumps({"event": event, "payload": {}}).encode()),
+    st.sampled_from(
+        [
+            b'{"event":"endpoint.url_validation","payload":{"plainToken":"t"}}',
+            b'{"event":"endpoint\\u002eurl_validation","payload":{"plainToken":"t"}}',
+            b'{"event":"endpoint.url_validation","payload":{}}',
+        ]
+    ),
+)
+
+
+def test_the_writer_process_and_the_in_process_path_agree(tmp_path: Path) -> None:
+    """The fast path (serve's writer process) beside the simple one (this process's group commit):
+    the same deliveries in the same order give the same outcomes and the same stored rows."""
+    engines = []
+    for name in ("process", "inline"):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        upgrade(engine)
+        engines.append(engine)
+    loop = asyncio.new_event_loop()
+    writer = ZoomWriter(Settings(database_url=str(engines[0].url)))
+    inline = ZoomWrites(engines[1])
+    now = datetime(2021, 9, 23, 20, 31, tzinfo=UTC)
+    loop.run_until_complete(writer.start())
+
+    async def outcomes(store: Store, batch: list[Delivery]) -> list[Outcome]:
+        return list(await asyncio.gather(*(store(delivery) for delivery in batch)))
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(st.tuples(_BODIES, st.sampled_from(["webhook", "websocket"])), max_size=10))
+    def agree(bodies: list[tuple[bytes, str]]) -> None:
+        batch = [Delivery(body, now, source) for body, source in bodies]
+        assert loop.run_until_complete(outcomes(writer.store, batch)) == loop.run_until_complete(
+            outcomes(inline.store, batch)
+        )
+        assert _table(engines[0]) == _table(engines[1])
+
+    try:
+        agree()
+    finally:
+        loop.run_until_complete(writer.stop())
+        loop.close()
+        for engine in engines:
+            engine.dispose()
