@@ -194,7 +194,8 @@ def create_app(
         schedulers = [Scheduler(tick) for tick in (scheduler_tick, backfill_tick) if tick is not None]
         for scheduler in schedulers:
             scheduler.start()
-        writer = ZoomWriter(settings) if zoom_writer and zoom_transport(settings) != "off" else None
+        zoom_on = settings.zoom_webhook_configured or settings.zoom_socket_configured
+        writer = ZoomWriter(settings) if zoom_writer and zoom_on else None
         if writer is not None:
             await writer.start()
             runtime.deps.zoom.use(writer.store)
@@ -211,8 +212,7 @@ def create_app(
             for scheduler in schedulers:
                 await scheduler.stop()
             # the last tally edit and the last vote count land before the process goes
-            await run_in_threadpool(runtime.deps.tally.drain, SHUTDOWN_DRAIN_SECONDS)
-            await run_in_threadpool(runtime.deps.votes.drain, SHUTDOWN_DRAIN_SECONDS)
+            await run_in_threadpool(runtime.deps.drain, SHUTDOWN_DRAIN_SECONDS)
 
     zoom = ZoomWebhook(runtime)
     return BotApp(

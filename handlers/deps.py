@@ -39,6 +39,11 @@ class Deps:
         """Where Zoom deliveries are written (the writer process under `serve`); one per Deps."""
         return ZoomWrites(self.engine)
 
+    def drain(self, timeout: float = 15.0) -> bool:
+        """Let the last tally edit and the last vote counts land (at shutdown); False if one did not."""
+        tallied = self.tally.drain(timeout)
+        return self.votes.drain(timeout) and tallied
+
     @cached_property
     def acks(self) -> AcksFirst:
         """Slack requests not yet answered; listeners' post-ack work waits for them."""

@@ -188,8 +188,7 @@ def runtime(settings: Settings, clock: FrozenClock) -> Iterator[Runtime]:
     rt = build_runtime(settings, clock=clock)
     upgrade(rt.engine)
     yield rt
-    rt.deps.tally.drain()  # background tally and vote-count updates finish before the database goes away
-    rt.deps.votes.drain()
+    rt.deps.drain()  # background tally and vote-count updates finish before the database goes away
     rt.engine.dispose()
 
 

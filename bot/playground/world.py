@@ -71,7 +71,7 @@ class World:
     def close(self) -> None:
         """Let the bot's background work finish, then let go of the database."""
         self.listeners.shutdown(wait=True)
-        self.runtime.deps.tally.drain()
+        self.runtime.deps.drain()
         self.runtime.engine.dispose()
 
 
