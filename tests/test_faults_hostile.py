@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from sqlmodel import select
 from handlers.slack.views.common import ERROR_TRY_AGAIN
 from storage.db import session_scope
 from storage.models import Question, Reflection, Student, ZoomEvent
-from tests.conftest import Live
+from tests.conftest import ErrorRecords, Live
 from tests.factories import add_student
 from tests.signing import payload_body, slack_headers, slash_body, zoom_headers
 
@@ -97,31 +96,14 @@ def mutate(event: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str
     return copy
 
 
-class _Errors(logging.Handler):
-    """Keeps every ERROR record: the app's error handler logs each listener failure at ERROR."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def no_errors() -> Iterator[None]:
+def no_errors(logged_errors: ErrorRecords) -> Iterator[None]:
     """Fails the test if anything logged an error, including a listener after its (200) ack.
 
     Set up before `live`, so its check runs after `live` has waited for the listeners' post-ack work.
     """
-    errors = _Errors()
-    loggers = [logging.getLogger(), logging.getLogger("uvicorn")]  # uvicorn's logger does not propagate
-    for logger in loggers:
-        logger.addHandler(errors)
     yield
-    for logger in loggers:
-        logger.removeHandler(errors)
-    assert not errors.records, [f"{r.name}: {r.getMessage()}" for r in errors.records]
+    assert not logged_errors.records, [f"{r.name}: {r.getMessage()}" for r in logged_errors.records]
 
 
 @pytest.fixture

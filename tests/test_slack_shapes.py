@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +10,7 @@ from sqlmodel import func, select
 
 from storage.db import session_scope
 from storage.models import Reflection
-from tests.conftest import TRANSPORTS, Live
+from tests.conftest import TRANSPORTS, ErrorRecords, Live
 from tests.factories import add_student
 from tests.send import signed
 from tests.signing import event_body, payload_body
@@ -47,22 +45,10 @@ EVENTS = {
 }
 
 
-class _Errors(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def errors() -> Iterator[_Errors]:
+def errors(logged_errors: ErrorRecords) -> ErrorRecords:
     """Every ERROR logged meanwhile: a listener or Bolt failing on the body logs one."""
-    handler = _Errors()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
+    return logged_errors
 
 
 @pytest.fixture
@@ -72,7 +58,7 @@ def ada(live: Live) -> Live:
     return live
 
 
-def _refused_quietly(live: Live, body: bytes, content_type: str, errors: _Errors) -> None:
+def _refused_quietly(live: Live, body: bytes, content_type: str, errors: ErrorRecords) -> None:
     reply = signed(live, body, content_type=content_type)
     time.sleep(0.3)
     if live.transport == "http":
@@ -88,12 +74,14 @@ def _refused_quietly(live: Live, body: bytes, content_type: str, errors: _Errors
 @pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 @pytest.mark.parametrize("payload", INTERACTIONS.values(), ids=INTERACTIONS.keys())
 def test_odd_interactivity_is_refused_and_changes_nothing(
-    ada: Live, errors: _Errors, payload: dict[str, Any]
+    ada: Live, errors: ErrorRecords, payload: dict[str, Any]
 ) -> None:
     _refused_quietly(ada, payload_body(payload), "application/x-www-form-urlencoded", errors)
 
 
 @pytest.mark.parametrize("live", TRANSPORTS, indirect=True)
 @pytest.mark.parametrize("event", EVENTS.values(), ids=EVENTS.keys())
-def test_odd_events_are_refused_and_change_nothing(ada: Live, errors: _Errors, event: dict[str, Any]) -> None:
+def test_odd_events_are_refused_and_change_nothing(
+    ada: Live, errors: ErrorRecords, event: dict[str, Any]
+) -> None:
     _refused_quietly(ada, event_body(event), "application/json", errors)
