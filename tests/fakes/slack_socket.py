@@ -9,8 +9,6 @@ connection (a `disconnect` envelope), close it, or cut it as a network failure w
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
 from typing import Any
 
@@ -18,7 +16,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from tests.fakes.ws import WsServer, cut, refuse
+from tests.fakes.ws import WsServer, refuse
 
 
 class FakeSlackSocket(WsServer):
@@ -29,8 +27,6 @@ class FakeSlackSocket(WsServer):
         self.tickets: set[str] = set()
         self.opened = 0
         self.acks: dict[str, dict[str, Any]] = {}
-        self.changed = threading.Condition()
-        self._live: list[ServerConnection] = []
 
     def reset(self) -> None:
         """Forget acks and close every connection (between tests)."""
@@ -38,9 +34,7 @@ class FakeSlackSocket(WsServer):
             self.acks.clear()
             self.tickets.clear()
             self.opened = 0
-            live, self._live = list(self._live), []
-        for ws in live:
-            self.call(ws.close())
+        self.close_all()
 
     def ticket_url(self) -> str:
         """A one-use URL for `apps.connections.open` (Slack's carry a ticket too)."""
@@ -52,7 +46,7 @@ class FakeSlackSocket(WsServer):
     # -- what a test does ----------------------------------------------------------------
     def wait_connected(self, count: int = 1, timeout: float = 10.0) -> None:
         """Block until `count` connections have been opened in all (reconnects count)."""
-        self._wait(lambda: self.opened >= count and bool(self._live), timeout, f"{count} connection(s)")
+        self.wait(lambda: self.opened >= count and bool(self._live), timeout, f"{count} connection(s)")
 
     def send(self, kind: str, payload: dict[str, Any], *, retry_attempt: int | None = None) -> str:
         """Send one envelope to the newest connection; returns its envelope_id."""
@@ -66,34 +60,22 @@ class FakeSlackSocket(WsServer):
         }
         if retry_attempt is not None:
             envelope |= {"retry_attempt": retry_attempt, "retry_reason": "timeout"}
-        with self.changed:
-            ws = self._live[-1]
-        self.call(ws.send(json.dumps(envelope)))
+        self.call(self.newest().send(json.dumps(envelope)))
         return envelope_id
 
     def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
         """The acknowledgement of an envelope (what its listener's ack() said)."""
-        self._wait(lambda: envelope_id in self.acks, timeout, f"the ack of {envelope_id}")
+        self.wait(lambda: envelope_id in self.acks, timeout, f"the ack of {envelope_id}")
         return self.acks[envelope_id]
 
     def refresh(self) -> None:
         """Slack's `disconnect` envelope: the app must open a new connection (rotation)."""
-        with self.changed:
-            ws = self._live[-1]
         message = {"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "fake"}}
-        self.call(ws.send(json.dumps(message)))
+        self.call(self.newest().send(json.dumps(message)))
 
-    def close_newest(self) -> None:
+    def close_newest(self, code: int = 1001, reason: str = "going away") -> None:
         """Close the newest connection with a closing handshake."""
-        with self.changed:
-            ws = self._live[-1]
-        self.call(ws.close(1001, "going away"))
-
-    def cut_newest(self) -> None:
-        """Drop the newest connection as a network failure would."""
-        with self.changed:
-            ws = self._live[-1]
-        self.loop.call_soon_threadsafe(cut, ws)
+        super().close_newest(code, reason)
 
     # -- the server ----------------------------------------------------------------------
     def _check(self, _: ServerConnection, request: Request) -> Response | None:
@@ -108,19 +90,13 @@ class FakeSlackSocket(WsServer):
         hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A0APP"}}
         await ws.send(json.dumps(hello))
         with self.changed:
-            self._live.append(ws)
             self.opened += 1
-            self.changed.notify_all()
-        try:
-            async for raw in ws:
-                self._received(raw)
-        except ConnectionClosed:
-            pass
-        finally:
-            with self.changed:
-                if ws in self._live:
-                    self._live.remove(ws)
-                self.changed.notify_all()
+        async with self.live(ws):
+            try:
+                async for raw in ws:
+                    self._received(raw)
+            except ConnectionClosed:
+                pass
 
     def _received(self, raw: str | bytes) -> None:
         message = json.loads(raw)
@@ -128,12 +104,3 @@ class FakeSlackSocket(WsServer):
             with self.changed:
                 self.acks[str(message["envelope_id"])] = message
                 self.changed.notify_all()
-
-    def _wait(self, ready: Any, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        with self.changed:
-            while not ready():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out waiting for {what}")
-                self.changed.wait(min(left, 0.05))

@@ -9,7 +9,6 @@ or any raw frame, close the connection, or cut it as a network failure would.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from tests.fakes.ws import WsServer, cut, refuse
+from tests.fakes.ws import WsServer, refuse
 
 HEARTBEAT_REPLY = {"module": "heartbeat", "success": True, "content": "live", "header": {}}
 
@@ -35,8 +34,6 @@ class FakeZoomSocket(WsServer):
         self.heartbeats: list[float] = []
         self.tokens: list[str] = []
         self.refused = 0
-        self.changed = threading.Condition()
-        self._live: list[ServerConnection] = []
 
     @property
     def ws_url(self) -> str:
@@ -50,17 +47,15 @@ class FakeZoomSocket(WsServer):
             self.heartbeats.clear()
             self.tokens.clear()
             self.refused = 0
-            live, self._live = list(self._live), []
-        for ws in live:
-            self.call(ws.close())
+        self.close_all()
 
     def wait_connected(self, count: int = 1, timeout: float = 10.0) -> None:
         """Block until `count` connections were opened in all and one is open."""
-        self._wait(lambda: len(self.tokens) >= count and bool(self._live), timeout, f"{count} connection(s)")
+        self.wait(lambda: len(self.tokens) >= count and bool(self._live), timeout, f"{count} connection(s)")
 
     def wait_heartbeats(self, count: int, timeout: float = 10.0) -> None:
         """Block until `count` heartbeats arrived."""
-        self._wait(lambda: len(self.heartbeats) >= count, timeout, f"{count} heartbeat(s)")
+        self.wait(lambda: len(self.heartbeats) >= count, timeout, f"{count} heartbeat(s)")
 
     def event(self, payload: dict[str, Any]) -> None:
         """Deliver one event as Zoom does: its JSON as a string in a `message` frame."""
@@ -69,21 +64,7 @@ class FakeZoomSocket(WsServer):
     def raw(self, frame: str | bytes) -> None:
         """Send any frame to the newest connection."""
         self.wait_connected()
-        with self.changed:
-            ws = self._live[-1]
-        self.call(ws.send(frame))
-
-    def close_newest(self) -> None:
-        """Close the newest connection with a closing handshake."""
-        with self.changed:
-            ws = self._live[-1]
-        self.call(ws.close(1000, "bye"))
-
-    def cut_newest(self) -> None:
-        """Drop the newest connection as a network failure would."""
-        with self.changed:
-            ws = self._live[-1]
-        self.loop.call_soon_threadsafe(cut, ws)
+        self.call(self.newest().send(frame))
 
     def _check(self, _: ServerConnection, request: Request) -> Response | None:
         split = urlsplit(request.path)
@@ -105,31 +86,18 @@ class FakeZoomSocket(WsServer):
 
     async def _connection(self, ws: ServerConnection) -> None:
         await ws.send(json.dumps({"module": "build_connection", "success": True, "content": "ok"}))
-        with self.changed:
-            self._live.append(ws)
-            self.changed.notify_all()
-        try:
-            async for raw in ws:
-                if json.loads(raw).get("module") == "heartbeat":
-                    with self.changed:
-                        self.heartbeats.append(time.monotonic())
-                        self.changed.notify_all()
-                        answer = self.answer_heartbeats
-                    if answer:
-                        await ws.send(json.dumps(HEARTBEAT_REPLY))
-        except ConnectionClosed:
-            pass
-        finally:
-            with self.changed:
-                if ws in self._live:
-                    self._live.remove(ws)
-                self.changed.notify_all()
+        async with self.live(ws):
+            try:
+                async for raw in ws:
+                    if json.loads(raw).get("module") == "heartbeat":
+                        await self._heartbeat(ws)
+            except ConnectionClosed:
+                pass
 
-    def _wait(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
+    async def _heartbeat(self, ws: ServerConnection) -> None:
         with self.changed:
-            while not ready():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"timed out waiting for {what}")
-                self.changed.wait(min(left, 0.05))
+            self.heartbeats.append(time.monotonic())
+            self.changed.notify_all()
+            answer = self.answer_heartbeats
+        if answer:
+            await ws.send(json.dumps(HEARTBEAT_REPLY))
