@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, runtime
+from bot.cli.support import course_week, runtime
 from handlers.week_files import WeekFile, question_brief, reflection_digest
 from storage.db import session_scope, upgrade
 
@@ -27,9 +27,7 @@ def reflections(week: WeekOption) -> None:
 
 def _print(number: int, build: Callable[..., WeekFile]) -> None:
     rt = runtime()
-    week = rt.course.week(number)
-    if week is None:
-        fail(f"week {number} is not in the course (1–{len(rt.course.weeks)})")
+    week = course_week(rt, number)
     upgrade(rt.engine)
     with session_scope(rt.engine) as session:
         file = build(session=session, course=rt.course, week=week)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.cli.doctor import doctor
 from bot.cli.file_commands import brief, reflections
 from bot.cli.jobs_command import jobs_app
-from bot.cli.support import fail, runtime, settings
+from bot.cli.support import course_week, fail, runtime, settings
 from bot.cli.zoom_commands import zoom_app
 from bot.config import ConfigError, Settings
 from handlers.records import class_record
@@ -166,8 +166,8 @@ def report(
 ) -> None:
     """Print the class report."""
     rt = runtime()
-    if week is not None and rt.course.week(week) is None:
-        fail(f"week {week} is not in the course (1–{len(rt.course.weeks)})")
+    if week is not None:
+        course_week(rt, week)
     if week is not None and format is Format.grades:
         fail("--format grades covers the whole course; leave out --week")
     upgrade(rt.engine)

@@ -9,6 +9,7 @@ import typer
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import Runtime, build_runtime
+from rules.course import Week
 from rules.course_file import CourseError
 
 
@@ -34,3 +35,11 @@ def runtime() -> Runtime:
         return build_runtime(settings())
     except CourseError as exc:
         fail(f"course file: {exc}")
+
+
+def course_week(rt: Runtime, number: int) -> Week:
+    """The course's week `number`, or a clean failure naming the weeks there are."""
+    found = rt.course.week(number)
+    if found is None:
+        fail(f"week {number} is not in the course (1–{len(rt.course.weeks)})")
+    return found

@@ -8,15 +8,13 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import fail, runtime
+from bot.cli.support import course_week, fail, runtime
 from bot.config import ZOOM_API_HOWTO, Settings
-from bot.runtime import Runtime
 from bot.zoom_client import make_zoom_api
 from handlers.zoom.api import ZoomApi, ZoomApiError
 from handlers.zoom.backfill import PartBackfill, backfill_week
 from handlers.zoom.csv_import import ZoomCsvError, week_visits
 from handlers.zoom.visits import store_visits
-from rules.course import Week
 from storage.db import upgrade
 
 zoom_app = typer.Typer(no_args_is_help=True, help="Zoom attendance: back-fill from reports or a CSV.")
@@ -33,7 +31,7 @@ class PartChoice(StrEnum):
 def backfill(week: Annotated[int, typer.Option(help="week number (1 = first session)")]) -> None:
     """Fetch both parts' participant reports for a week and merge them with the webhook data."""
     rt = runtime()
-    wk = _week(rt, week)
+    wk = course_week(rt, week)
     if not rt.settings.zoom_api_configured:
         fail(ZOOM_API_HOWTO)
     api = zoom_api(rt.settings)
@@ -54,7 +52,7 @@ def import_csv(
 ) -> None:
     """Import a portal attendee report for one part; importing it again changes nothing."""
     rt = runtime()
-    wk = _week(rt, week)
+    wk = course_week(rt, week)
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -78,13 +76,6 @@ def zoom_api(settings: Settings) -> ZoomApi:
         return make_zoom_api(settings)
     except ZoomApiError as exc:
         fail(str(exc))
-
-
-def _week(rt: Runtime, number: int) -> Week:
-    found = rt.course.week(number)
-    if found is None:
-        fail(f"week {number} is not in the course (1–{len(rt.course.weeks)})")
-    return found
 
 
 def _summary(week: int, result: PartBackfill) -> str:
