@@ -12,6 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -109,10 +110,10 @@ class BackfillTick:
         """Run once off the event loop; a stalled Zoom times out inside, never here."""
         await asyncio.to_thread(self.run_once)
 
-    def run_once(self) -> BackfillRun:
-        """What `jobs run-due` back-fills, at the current instant."""
+    def run_once(self, now: datetime | None = None) -> BackfillRun:
+        """What `jobs run-due` back-fills, at `now` (the current instant by default)."""
         rt = self.runtime
-        return run_backfill(rt.deps, self.connect, rt.clock(), owner=runner_id())
+        return run_backfill(rt.deps, self.connect, now or rt.clock(), owner=runner_id())
 
     def connect(self) -> ZoomApi:
         """The Zoom API with a fresh token; every request timed."""

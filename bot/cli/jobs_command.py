@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.cli.support import fail, runtime
-from storage.outbox import runner_id
 
 jobs_app = typer.Typer(no_args_is_help=True, help="Scheduled work (what `serve` runs every minute).")
 
@@ -43,7 +42,6 @@ def run_due_command(
     from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO
     from bot.scheduler import BackfillTick, scheduler_client
     from handlers.schedule.jobs import run_tick
-    from handlers.zoom.autobackfill import run_backfill
     from storage.db import upgrade
 
     rt = runtime()
@@ -57,7 +55,7 @@ def run_due_command(
     upgrade(rt.engine)
     errors = []
     if settings.zoom_api_configured:
-        filled = run_backfill(rt.deps, BackfillTick(rt).connect, instant, owner=runner_id())
+        filled = BackfillTick(rt).run_once(instant)
         _echo(filled.lines())
         errors += [] if filled.ok else ["some parts were not back-filled; the next run retries them"]
     else:
