@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from handlers.schedule import due
 from rules.course import Course, Week
 
 PRESETS: dict[str, tuple[str, Callable[[Course, Week], datetime]]] = {
@@ -18,8 +19,8 @@ PRESETS: dict[str, tuple[str, Callable[[Course, Week], datetime]]] = {
     "discussion": ("the next discussion starts", lambda c, w: w.discussion.start),
     "discussion_end": ("the discussion ends: reflection prompts", lambda c, w: w.discussion.end),
     "notice": ("/ask closes: absence notices and the tally's summary", lambda c, w: w.ask_window.end),
-    "digest": ("the TA digest", lambda c, w: w.discussion.end + timedelta(hours=1)),
-    "reminder": ("the reflection reminder", lambda c, w: c.reflection_due(w) - timedelta(hours=24)),
+    "digest": ("the TA digest", lambda c, w: c.local(due.digest_time(w))),
+    "reminder": ("the reflection reminder", lambda c, w: c.local(due.reminder_time(c, w))),
     "due": ("the reflection is due", lambda c, w: c.reflection_due(w)),
 }
 

@@ -39,7 +39,7 @@ def advance(world: World, to: datetime) -> list[str]:
     now = world.clock()
     if to < now:
         raise PlayError("the playground's clock only moves forward: reset to start over")
-    boundaries = [b for w in course.weeks for b in (*due.boundaries(course, w), w.ask_window.end)]
+    boundaries = [b for w in course.weeks for b in due.boundaries(course, w)]
     lines: list[str] = []
     for instant in stops(boundaries, now, to):
         world.clock.set(instant)
