@@ -18,18 +18,22 @@ from rules.course_file import CourseError
 from storage.db import alembic_config, make_engine
 
 CONFIG = "configuration"
-GROUPS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Slack credentials", ("slack_bot_token", "slack_signing_secret"), SLACK_HOWTO),
-    ("Zoom OAuth credentials", ("zoom_account_id", "zoom_client_id", "zoom_client_secret"), ZOOM_API_HOWTO),
-)
+_ZOOM_OAUTH = ("zoom_account_id", "zoom_client_id", "zoom_client_secret")
+
+
+def _groups(settings: Settings) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    """The variables the bot needs, by group: Socket Mode needs the app token, not the signing secret."""
+    slack = "slack_app_token" if settings.slack_app_token else "slack_signing_secret"
+    return (
+        ("Slack credentials", ("slack_bot_token", slack), SLACK_HOWTO),
+        ("Zoom OAuth credentials", _ZOOM_OAUTH, ZOOM_API_HOWTO),
+    )
 
 
 def configuration(settings: Settings) -> list[Check]:
     """Each group of variables the bot needs, naming every one that is missing."""
     checks = []
-    for name, fields, howto in GROUPS:
-        if settings.slack_app_token and "slack_signing_secret" in fields:  # Socket Mode verifies nothing
-            fields = ("slack_bot_token", "slack_app_token")
+    for name, fields, howto in _groups(settings):
         missing = [field.upper() for field in fields if not getattr(settings, field)]
         if missing:
             checks.append(failed(CONFIG, name, "missing " + ", ".join(missing), howto))
