@@ -10,7 +10,7 @@ from sqlmodel import Session
 from rules.course import Course, Week
 from rules.week_markdown import RankedQuestion, WeekReflection, brief_markdown, digest_markdown, ranked
 from storage import queries
-from storage.question_votes import QuestionRow, question_row, week_rows
+from storage.question_votes import QuestionRow, week_rows
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,6 @@ def as_ranked(row: QuestionRow) -> RankedQuestion:
 def ranked_questions(*, session: Session, week: int) -> list[RankedQuestion]:
     """The week's questions, ranked by votes (ties: earlier first)."""
     return ranked(as_ranked(row) for row in week_rows(session=session, week=week))
-
-
-def one_question(*, session: Session, question_id: int) -> RankedQuestion | None:
-    """One question with its votes and mark."""
-    row = question_row(session=session, question_id=question_id)
-    return None if row is None else as_ranked(row)
 
 
 def question_brief(*, session: Session, course: Course, week: Week) -> WeekFile:

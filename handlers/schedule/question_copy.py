@@ -23,7 +23,6 @@ from handlers.slack.views import ask_replies as views
 from storage import outbox
 from storage.db import session_scope
 from storage.models import OutboundMessage, utcnow
-from storage.question_votes import get_question
 from storage.submissions import question_id_of
 
 logger = logging.getLogger(__name__)
@@ -78,10 +77,9 @@ def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
 def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
     """Post the copy (mentions neutralised) with its upvote button and count, its key in the metadata."""
     with session_scope(deps.engine) as session:
-        question = get_question(session=session, question_id=question_id_of(key))
-    if question is None:
+        message = render(session=session, question_id=question_id_of(key))
+    if message is None:
         return Delivery("permanent", error="the question is gone")
-    message = render(deps.engine, question)
     return post(
         client,
         channel,

@@ -14,15 +14,15 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from handlers.schedule.paced import Look, PacedEdits
 from handlers.slack.views.prompts import Message
 from handlers.slack.views.question_post import question_post
-from handlers.week_files import one_question
 from storage import outbox
 from storage import question_votes as votes
 from storage.db import session_scope
-from storage.models import Question, QuestionState
+from storage.models import QuestionState
 from storage.submissions import question_copy_key
 
 logger = logging.getLogger(__name__)
@@ -30,13 +30,12 @@ MIN_INTERVAL = 2.0  # seconds between edits of one question's message
 LOST_MESSAGE = {"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"}
 
 
-def render(engine: Engine, question: Question) -> Message:
-    """The question's channel message as it stands now."""
-    assert question.id is not None
-    with session_scope(engine) as session:
-        ranked = one_question(session=session, question_id=question.id)
-    assert ranked is not None
-    return question_post(question.id, ranked.asker, question.week, question.text, ranked.votes, ranked.asked)
+def render(*, session: Session, question_id: int) -> Message | None:
+    """The question's channel message as it stands now (its votes and mark); None if it is gone."""
+    q = votes.question_row(session=session, question_id=question_id)
+    if q is None:
+        return None
+    return question_post(q.id, q.asker, q.week, q.text, q.votes, q.marked_asked_at is not None)
 
 
 class VoteCounts(PacedEdits):
@@ -79,11 +78,10 @@ class VoteCounts(PacedEdits):
         with session_scope(self.engine) as session:
             row = votes.state(session=session, question_id=key)
             copy = outbox.get(session=session, key=question_copy_key(key))
-            question = votes.get_question(session=session, question_id=key)
-        if row is None or copy is None or question is None or not copy.slack_ts:
+            message = render(session=session, question_id=key)
+        if row is None or copy is None or message is None or not copy.slack_ts:
             return None
         version = row.version
-        message = render(self.engine, question)
         channel = copy.slack_channel or copy.channel
         try:
             client.chat_update(channel=channel, ts=copy.slack_ts, text=message.text, blocks=message.blocks)
