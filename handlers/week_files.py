@@ -43,7 +43,7 @@ def question_brief(*, session: Session, course: Course, week: Week) -> WeekFile:
 def reflection_digest(*, session: Session, course: Course, week: Week) -> WeekFile:
     """Every reflection of the week (on time or late) and the active students with none."""
     students = {s.id: s for s in queries.list_students(session=session)}
-    stored = [r for (_, w), r in queries.reflections_by_key(session=session).items() if w == week.number]
+    stored = queries.week_reflections(session=session, week=week.number)
     reflections = [
         WeekReflection(students[r.student_id].name, r.text, r.late, r.submitted_at)
         for r in stored

@@ -89,14 +89,9 @@ def excuse_reasons(*, session: Session, student_id: int | None = None) -> dict[t
     return {(sid, week): reason for sid, week, reason in session.exec(stmt).all()}
 
 
-def reflections_by_key(*, session: Session) -> dict[tuple[int, int], Reflection]:
-    """Reflections per (student_id, week)."""
-    return {(r.student_id, r.week): r for r in session.exec(select(Reflection)).all()}
-
-
-def excuses_by_key(*, session: Session) -> dict[tuple[int, int], Excuse]:
-    """Excuses per (student_id, week)."""
-    return {(e.student_id, e.week): e for e in session.exec(select(Excuse)).all()}
+def week_reflections(*, session: Session, week: int) -> Sequence[Reflection]:
+    """Every reflection of one week (one per student: the table's unique key)."""
+    return session.exec(select(Reflection).where(Reflection.week == week)).all()
 
 
 def recordings_watched(*, session: Session, student_id: int | None = None) -> set[tuple[int, int]]:
