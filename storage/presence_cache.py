@@ -127,16 +127,16 @@ _BUMP = update(_STATE).where(_STATE.c.name == "source").values(version=_STATE.c.
 
 def bump_source(*, session: Session) -> None:
     """Mark stored presence out of date, in the transaction that changes what it is derived from."""
-    session.connection().execute(_BUMP)  # built once: every group commit of Zoom rows runs it
+    session.connection().execute(_BUMP)  # built once: every TA link and roster import runs it
 
 
 def state(*, session: Session) -> State | None:
     """Both version rows (None if the table was never set up)."""
-    rows = dict(session.connection().execute(select(_STATE.c.name, _STATE.c.version)).all())
+    stmt = select(_STATE.c.name, _STATE.c.version, _STATE.c.detail)
+    rows = {name: (version, detail) for name, version, detail in session.connection().execute(stmt)}
     if "source" not in rows or "cache" not in rows:
         return None
-    key = session.connection().execute(select(_STATE.c.detail).where(_STATE.c.name == "cache")).scalar()
-    return State(rows["source"], rows["cache"], key or "")
+    return State(rows["source"][0], rows["cache"][0], rows["cache"][1] or "")
 
 
 def roster_key(*, session: Session) -> str:
