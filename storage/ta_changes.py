@@ -69,18 +69,20 @@ def link_identities(
     *, session: Session, links: list[tuple[str, str]], student_id: int, created_by: str | None
 ) -> int:
     """Store (kind, value) links to a student; returns how many were moved from another student."""
-    reassigned = 0
+    reassigned, added = 0, 0
     for kind, value in links:
         existing = session.exec(
             select(IdentityLink).where(IdentityLink.kind == kind, IdentityLink.value == value)
         ).first()
         if existing is None:
             session.add(IdentityLink(kind=kind, value=value, student_id=student_id, created_by=created_by))
+            added += 1
         elif existing.student_id != student_id:
             existing.student_id, existing.created_by = student_id, created_by
             reassigned += 1
     session.flush()
-    bump_source(session=session)  # presence matches Zoom identities through these links
+    if added or reassigned:  # presence matches Zoom identities through these links: now stale
+        bump_source(session=session)
     return reassigned
 
 
