@@ -57,16 +57,7 @@ def union_spans(spans: Iterable[Span], start: datetime, end: datetime) -> list[S
 
 def union_minutes(spans: Iterable[Span], start: datetime, end: datetime) -> float:
     """Minutes covered by the union of spans inside [start, end): never more than the window."""
-    clipped = sorted((max(s, start), min(e, end)) for s, e in spans if s < end and e > start)
     total = 0.0
-    current: Span | None = None
-    for s, e in clipped:
-        if current is None or s > current[1]:
-            if current is not None:
-                total += (current[1] - current[0]).total_seconds()
-            current = (s, e)
-        elif e > current[1]:
-            current = (current[0], e)
-    if current is not None:
-        total += (current[1] - current[0]).total_seconds()
+    for s, e in union_spans(spans, start, end):
+        total += (e - s).total_seconds()
     return total / 60
