@@ -109,7 +109,7 @@ def _part(schedule: dict[str, Any], part: Part) -> PartSchedule:
 
 def _zoom_id(value: object, label: str) -> str:
     """A meeting or webinar number, written as digits (spaces allowed) or an integer."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if is_whole(value) and value > 0:
         return str(value)
     digits = value.replace(" ", "") if isinstance(value, str) else ""
     if not (digits.isascii() and digits.isdigit()):
@@ -183,7 +183,7 @@ def _sessions(raw: object) -> dict[int, dict[str, Any]]:
         if not isinstance(item, dict):
             raise CourseError(f"sessions[{i}]: {show(item)} is not a table")
         week = item.get("week")
-        if not isinstance(week, int) or isinstance(week, bool) or week < 1:
+        if not is_whole(week) or week < 1:
             raise CourseError(f"sessions[{i}].week: {show(week)} is not a week number")
         if week in out:
             raise CourseError(f"sessions[{i}].week: week {week} is already described above")

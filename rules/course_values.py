@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeGuard
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -108,7 +108,7 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def is_whole(value: object) -> bool:
+def is_whole(value: object) -> TypeGuard[int]:
     """An int that is not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -73,7 +73,7 @@ def normalize_name(name: str) -> str:
 def normalize_link(kind: str, value: str) -> str:
     """How an IdentityLink value is stored and compared: emails lower-case, names normalised."""
     if kind == "email":
-        return value.strip().lower()
+        return normalize_email(value)
     if kind == "name":
         return normalize_name(value)
     return value.strip()
@@ -94,7 +94,7 @@ def identity_key(identity: str) -> tuple[str, str]:
 def same_identity(identity: str, name: str, email: str) -> bool:
     """Whether a Zoom participant (name, email) is the identity a TA typed."""
     if is_email(identity):
-        return bool(email) and email.strip().lower() == identity.strip().lower()
+        return bool(email) and normalize_email(email) == normalize_email(identity)
     return normalize_name(name) == normalize_name(identity)
 
 
@@ -133,14 +133,15 @@ class Staff:
     def of(cls, entries: Iterable[str]) -> Staff:
         """Each entry is tried as an email and as a display name, so either may be written."""
         listed = [e for e in entries if e.strip()]
-        return cls(frozenset(e.strip().lower() for e in listed), frozenset(normalize_name(e) for e in listed))
+        emails = frozenset(normalize_email(e) for e in listed)
+        return cls(emails, frozenset(normalize_name(e) for e in listed))
 
     def __contains__(self, who: Identity) -> bool:
         return self.by_email(who) or self.by_name(who)
 
     def by_email(self, who: Identity) -> bool:
         """Listed by the email Zoom reported: staff, whoever else they might match."""
-        email = who.email.strip().lower()
+        email = normalize_email(who.email)
         return bool(email and email in self.emails)
 
     def by_name(self, who: Identity) -> bool:
@@ -172,13 +173,13 @@ class Matcher:
             assert s.id is not None
             for email in (s.zoom_email, s.email):
                 if email:
-                    self.emails[email.strip().lower()] = s.id
+                    self.emails[normalize_email(email)] = s.id
             names[normalize_name(s.name)].add(s.id)
         self.names = {n: next(iter(ids)) for n, ids in names.items() if len(ids) == 1}
 
     def match(self, who: Identity) -> int | None:
         """The student this identity is, or None when it must stay unmatched."""
-        email = who.email.strip().lower()
+        email = normalize_email(who.email)
         name = normalize_name(who.name)
         candidates = (
             self.emails.get(email) if email else None,
