@@ -93,33 +93,27 @@ def unmatched_identities(
     return [u for u in table.unmatched if week is None or u.week == week]
 
 
-def class_record(
-    *, session: Session, course: Course, now: datetime, student_ids: set[int] | None = None
-) -> ClassRecord:
-    """The record of every student (or only `student_ids`) at `now`."""
-    facts = Facts(
-        presence=presence(session=session, course=course, now=now),
-        questions=queries.question_counts(session=session),
-        late=queries.reflections_late(session=session),
-        excuses=queries.excuse_reasons(session=session),
-        watched=queries.recordings_watched(session=session),
+def _facts(*, session: Session, course: Course, now: datetime, student_id: int | None = None) -> Facts:
+    """What records are computed from: everyone's, or one student's rows only."""
+    return Facts(
+        presence=presence(session=session, course=course, now=now, student_id=student_id),
+        questions=queries.question_counts(session=session, student_id=student_id),
+        late=queries.reflections_late(session=session, student_id=student_id),
+        excuses=queries.excuse_reasons(session=session, student_id=student_id),
+        watched=queries.recordings_watched(session=session, student_id=student_id),
     )
-    students = [
-        s for s in queries.list_students(session=session) if student_ids is None or s.id in student_ids
-    ]
-    return records_of(course, now, students, facts)
+
+
+def class_record(*, session: Session, course: Course, now: datetime) -> ClassRecord:
+    """The record of every student at `now`."""
+    students = list(queries.list_students(session=session))
+    return records_of(course, now, students, _facts(session=session, course=course, now=now))
 
 
 def student_record(*, session: Session, course: Course, now: datetime, student: Student) -> StudentRecord:
     """One student's record (what `/standing` and App Home show): one student's rows only."""
     assert student.id is not None
-    facts = Facts(
-        presence=presence(session=session, course=course, now=now, student_id=student.id),
-        questions=queries.question_counts(session=session, student_id=student.id),
-        late=queries.reflections_late(session=session, student_id=student.id),
-        excuses=queries.excuse_reasons(session=session, student_id=student.id),
-        watched=queries.recordings_watched(session=session, student_id=student.id),
-    )
+    facts = _facts(session=session, course=course, now=now, student_id=student.id)
     return records_of(course, now, [student], facts).students[0]
 
 
