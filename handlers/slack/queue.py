@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from handlers.deps import Deps
 from handlers.slack.accounts import is_ta
 from handlers.slack.after_ack import best_effort, committed
-from handlers.slack.numbers import ascii_number
-from handlers.slack.upvote import clicked_value, tell
+from handlers.slack.numbers import ascii_number, clicked_value
+from handlers.slack.upvote import tell
 from handlers.slack.views import queue_blocks as views
 from handlers.week_files import ranked_questions
 from rules.week_markdown import split

@@ -14,7 +14,7 @@ from handlers.records import student_record
 from handlers.slack.after_ack import committed
 from handlers.slack.guard import as_student
 from handlers.slack.home import publish_home
-from handlers.slack.numbers import ascii_number
+from handlers.slack.numbers import ascii_number, clicked_value
 from handlers.slack.standing import record_blocks
 from handlers.slack.views import recording_replies as views
 from handlers.slack.views.common import context as note
@@ -37,8 +37,7 @@ def recording_watched(
     deps: Deps = context["deps"]
     now = deps.clock()
     user_id = body["user"]["id"]
-    clicked = (body.get("actions") or [{}])[0]
-    value = str(clicked.get("value", ""))
+    value = clicked_value(body)
     act = partial(_attest, deps, body, client, context, respond, value, now)
     as_student(deps, client, user_id, act, lambda exc: _tell(body, client, respond, str(exc)))
 

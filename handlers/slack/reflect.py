@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from handlers.deps import Deps
 from handlers.slack.after_ack import best_effort, committed
 from handlers.slack.guard import NotEnrolled, as_student, reply_ephemeral
-from handlers.slack.numbers import ascii_number
+from handlers.slack.numbers import ascii_number, clicked_value
 from handlers.slack.views import reflection_form as views
 from handlers.slack.views.common import plain_times
 from handlers.slack.views.mrkdwn import command_text
@@ -80,7 +80,7 @@ def open_from_button(
     ack()
     deps: Deps = context["deps"]
     now = deps.clock()
-    value = str((body.get("actions") or [{}])[0].get("value", ""))
+    value = clicked_value(body)
     week = _started_week(deps, value, now)
     if week is None:
         if body.get("response_url"):

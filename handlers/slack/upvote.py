@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from handlers.deps import Deps
 from handlers.slack.after_ack import best_effort, committed
 from handlers.slack.guard import as_student
-from handlers.slack.numbers import ascii_number
+from handlers.slack.numbers import ascii_number, clicked_value
 from handlers.slack.views import question_post as views
 from storage import question_votes as votes
 from storage.db import session_scope
@@ -27,12 +27,6 @@ from storage.models import Question, Student
 def register(app: App) -> None:
     """Register this module's listeners."""
     app.action(views.UPVOTE_ACTION)(upvote)
-
-
-def clicked_value(body: dict[str, Any]) -> str:
-    """The clicked button's value, as sent (untrusted)."""
-    clicked = (body.get("actions") or [{}])[0]
-    return str(clicked.get("value", ""))
 
 
 def tell(respond: Respond, text: str) -> None:

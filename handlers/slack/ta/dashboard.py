@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.deps import Deps
 from handlers.records import class_record
 from handlers.slack.accounts import is_ta
+from handlers.slack.numbers import clicked_value
 from handlers.slack.ta.export_upload import upload_export
 from handlers.slack.views import ta_home_blocks as blocks
 from handlers.slack.views.standing_blocks import home_view
@@ -55,7 +56,7 @@ def export(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltConte
     if not is_ta(deps, user_id):
         open_view(client, body["trigger_id"], notice("Export", NOT_A_TA))
         return
-    grades = str((body.get("actions") or [{}])[0].get("value")) == "grades"
+    grades = clicked_value(body) == "grades"
     title = "Export gradebook" if grades else "Export CSV"
     view_id = open_view(client, body["trigger_id"], notice(title, "Exporting…"))
     reply = upload_export(deps, client, user_id, now=deps.clock(), grades=grades)

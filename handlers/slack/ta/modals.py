@@ -21,7 +21,7 @@ from handlers.deps import Deps
 from handlers.records import student_record
 from handlers.slack.accounts import is_ta
 from handlers.slack.after_ack import best_effort, committed
-from handlers.slack.numbers import ascii_number
+from handlers.slack.numbers import ascii_number, clicked_value
 from handlers.slack.seminar_args import MAX_IDENTITY, MAX_REASON, StudentRef
 from handlers.slack.student_ref import find_student
 from handlers.slack.ta import changes
@@ -69,7 +69,7 @@ def open_match(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     """A participant's Match button (value = their Zoom email or name): the modal, or a refusal."""
     ack()
     deps: Deps = context["deps"]
-    identity = _identity(str((body.get("actions") or [{}])[0].get("value") or ""))
+    identity = _identity(clicked_value(body))
     if not is_ta(deps, str(body["user"]["id"])):
         view = views.notice("Match a participant", views.NOT_A_TA)
     elif identity is None:
