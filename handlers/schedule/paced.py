@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -54,8 +55,11 @@ class PacedEdits:
 
     what = "message"
 
-    def __init__(self, engine: Engine, table: PacedTable) -> None:
+    def __init__(
+        self, engine: Engine, table: PacedTable, yield_to: Callable[[], None] = lambda: None
+    ) -> None:
         self.engine, self.table = engine, table
+        self.yield_to = yield_to  # before each edit: blocks (bounded) while Slack requests await their acks
         self._lock = threading.Lock()
         self._updaters: dict[int, Updater] = {}
 
@@ -139,6 +143,7 @@ class PacedEdits:
 
     def _edit(self, client: WebClient, key: int) -> None:
         """Send once in the slot just taken, then restart the pause and record what it shows."""
+        self.yield_to()
         try:
             version = self.send(client, key)
         finally:

@@ -62,9 +62,8 @@ class TallyWorker(PacedEdits):
         clock: Callable[[], datetime],
         yield_to: Callable[[], None] = lambda: None,
     ) -> None:
-        super().__init__(engine, TallyMessage)
+        super().__init__(engine, TallyMessage, yield_to)
         self.course, self.clock = course, clock
-        self.yield_to = yield_to  # blocks (bounded) while Slack requests wait for their acks
 
     @property
     def interval(self) -> float:
@@ -142,12 +141,11 @@ class TallyWorker(PacedEdits):
     def send(self, client: WebClient, key: int) -> int | None:
         """Render the current state and post or update the one message; the version it reflects.
 
-        The redraw first lets the Slack requests still unanswered go first (`AcksFirst` in
-        handlers/slack/after_ack.py, at most its max_wait): after a burst of /ask it would
-        otherwise take the CPU from the next burst's acks.
+        Called after `yield_to` (handlers/schedule/paced.py): the Slack requests still unanswered
+        (`AcksFirst` in handlers/slack/after_ack.py) go first, or after a burst of /ask the redraw
+        would take the CPU from the next burst's acks.
         """
         week = key
-        self.yield_to()
         with session_scope(self.engine) as session:
             row = store.get(session=session, week=week)
             assert row is not None
