@@ -10,20 +10,41 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
-from storage.db import changed_one_row
+from storage.db import changed_one_row, insert_ignoring_duplicates
 from storage.models import QuestionState, TallyMessage
 
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
 PacedTable = type[TallyMessage] | type[QuestionState]
 
 
+def _key(table: PacedTable) -> str:
+    """The column a key names: a week, a question id."""
+    return "week" if table is TallyMessage else "question_id"
+
+
 def _row(table: PacedTable, key: int) -> ColumnElement[bool]:
-    """The one row of `table` that `key` names (a week, a question id)."""
-    if table is TallyMessage:
-        return col(TallyMessage.week) == key
-    return col(QuestionState.question_id) == key
+    """The one row of `table` that `key` names."""
+    return col(getattr(table, _key(table))) == key
+
+
+def bump(
+    *,
+    session: Session,
+    table: PacedTable,
+    key: int,
+    create: dict[str, object] | None = None,
+    change: dict[str, object] | None = None,
+) -> int:
+    """Record that the key's message must change, creating its row once (with `create`'s values)
+    and setting `change` with it; the new version."""
+    new = {_key(table): key, **(create or {}), "version": 0, "rendered_version": 0, "updated_at": NEVER}
+    session.execute(insert_ignoring_duplicates(session, table, key=_key(table)).values(**new))
+    session.execute(
+        update(table).where(_row(table, key)).values(version=col(table.version) + 1, **(change or {}))
+    )
+    return int(session.exec(select(table.version).where(_row(table, key))).one())
 
 
 def claim_slot(*, session: Session, table: PacedTable, key: int, now: datetime, interval: float) -> bool:

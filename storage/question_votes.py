@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, select
 
-from storage.db import changed_one_row, insert_ignoring_duplicates, insert_once
-from storage.edit_slots import NEVER
+from storage import edit_slots
+from storage.db import changed_one_row, insert_once
 from storage.models import Question, QuestionState, QuestionVote, Student
 
 
@@ -51,18 +51,7 @@ def toggle_vote(*, session: Session, question_id: int, student_id: int, now: dat
 
 def bump(*, session: Session, question_id: int) -> int:
     """Record that the question's message must change (creating its state once); the new version."""
-    session.execute(
-        insert_ignoring_duplicates(session, QuestionState, key="question_id").values(
-            question_id=question_id, version=0, rendered_version=0, updated_at=NEVER
-        )
-    )
-    session.execute(
-        update(QuestionState)
-        .where(col(QuestionState.question_id) == question_id)
-        .values(version=col(QuestionState.version) + 1)
-    )
-    stmt = select(QuestionState.version).where(QuestionState.question_id == question_id)
-    return int(session.exec(stmt).one())
+    return edit_slots.bump(session=session, table=QuestionState, key=question_id)
 
 
 def state(*, session: Session, question_id: int) -> QuestionState | None:

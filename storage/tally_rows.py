@@ -11,10 +11,10 @@ import time
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from storage.db import changed_one_row, insert_ignoring_duplicates
-from storage.edit_slots import NEVER
+from storage import edit_slots
+from storage.db import changed_one_row
 from storage.models import TallyMessage
 
 POSTING = "posting:"
@@ -22,16 +22,9 @@ POSTING = "posting:"
 
 def bump(*, session: Session, week: int, channel: str, final: bool = False) -> int:
     """Record that the week's tally changed (creating its row once); returns the new version."""
-    session.execute(
-        insert_ignoring_duplicates(session, TallyMessage, key="week").values(
-            week=week, channel=channel, version=0, rendered_version=0, final=False, updated_at=NEVER
-        )
-    )
-    values: dict[str, Any] = {"version": col(TallyMessage.version) + 1}
-    if final:
-        values["final"] = True
-    session.execute(update(TallyMessage).where(col(TallyMessage.week) == week).values(**values))
-    return int(session.exec(select(TallyMessage.version).where(TallyMessage.week == week)).one())
+    create: dict[str, object] = {"channel": channel, "final": False}
+    change: dict[str, object] | None = {"final": True} if final else None
+    return edit_slots.bump(session=session, table=TallyMessage, key=week, create=create, change=change)
 
 
 def bump_existing(*, session: Session, week: int) -> bool:
