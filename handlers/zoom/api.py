@@ -46,6 +46,9 @@ SCOPES = (
 # Zoom answers a token without the scope with code 4711 (HTTP 400, sometimes 401):
 # "Invalid access token, does not contain scopes:[a:b:admin, a:b]."
 SCOPE_ERROR_CODE = 4711
+SCOPE_FIX = (
+    "add it to the Server-to-Server OAuth app's Scopes in the Zoom Marketplace and activate the app again"
+)
 SCOPE_LIST = re.compile(r"does not contain scopes?:\s*\[([^\]]*)\]")
 
 
@@ -185,8 +188,7 @@ def _raise_if_missing_scope(path: str, response: requests.Response) -> None:
     missing = named or ((known[1],) if known else ())
     classic = f" (classic name {known[0]})" if known else ""
     raise ZoomApiError(
-        f"Zoom refused {path}: missing scope {' or '.join(missing) or '(not named)'}{classic}; add it "
-        "to the Server-to-Server OAuth app's Scopes in the Zoom Marketplace and activate the app again",
+        f"Zoom refused {path}: missing scope {' or '.join(missing) or '(not named)'}{classic}; {SCOPE_FIX}",
         response.status_code,
         missing,
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from handlers.deps import Deps
-from handlers.zoom.api import ZoomApi, ZoomApiError, encode_uuid
+from handlers.zoom.api import SCOPE_FIX, ZoomApi, ZoomApiError, encode_uuid
 from handlers.zoom.visits import store_visits
 from handlers.zoom.wire import Attendance, parse_instant
 from rules.course import PARTS, Part, Week
@@ -79,8 +79,7 @@ def _instances_error(zoom_id: str, webinar: ZoomApiError, meeting: ZoomApiError)
         return ZoomApiError(
             f"Zoom refused to list past instances of {zoom_id}: missing scope "
             f"{' or '.join(webinar.missing_scopes)} (if it is a webinar) or "
-            f"{' or '.join(meeting.missing_scopes)} (if it is a meeting); add it to the "
-            "Server-to-Server OAuth app's Scopes in the Zoom Marketplace and activate the app again",
+            f"{' or '.join(meeting.missing_scopes)} (if it is a meeting); {SCOPE_FIX}",
             meeting.status,
             (*webinar.missing_scopes, *meeting.missing_scopes),
         )
