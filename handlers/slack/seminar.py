@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.records import class_record, student_record, summarize_week
+from handlers.records import class_record, summarize_week
 from handlers.schedule.tally_worker import TallyError
 from handlers.slack.accounts import is_ta
 from handlers.slack.after_ack import committed
@@ -99,9 +99,7 @@ class Call:
 
     def standing(self, student: Student) -> str:
         """A student's standing now."""
-        with session_scope(self.deps.engine) as session:
-            record = student_record(session=session, course=self.deps.course, now=self.now, student=student)
-        return record.standing
+        return changes.standing(self.deps, student, self.now)
 
 
 def do_tally(call: Call) -> Replies:

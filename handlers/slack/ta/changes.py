@@ -14,7 +14,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.records import unmatched_identities
+from handlers.records import student_record, unmatched_identities
 from handlers.zoom.identities import match_identity
 from rules.course import PARTS
 from rules.identity import same_identity
@@ -78,3 +78,9 @@ def match(
     for week in sorted({u.week for u in minutes}):
         deps.tally.touch(client, week)
     return Matched(minutes, moved_from)
+
+
+def standing(deps: Deps, student: Student, now: datetime) -> str:
+    """The student's standing after a change, for the TA's reply."""
+    with session_scope(deps.engine) as session:
+        return student_record(session=session, course=deps.course, now=now, student=student).standing

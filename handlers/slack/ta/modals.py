@@ -18,7 +18,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.records import student_record
 from handlers.slack.accounts import is_ta
 from handlers.slack.after_ack import best_effort, committed
 from handlers.slack.numbers import ascii_number, clicked_value
@@ -31,7 +30,6 @@ from handlers.slack.views import ta_modal_views as views
 from handlers.slack.views.common import SAVED_THEN_ERROR
 from handlers.slack.views.ta_home_blocks import EXCUSE_OPEN, MATCH_OPEN
 from rules.course import Week
-from storage.db import session_scope
 from storage.models import Student
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{1,20}$")
@@ -107,7 +105,7 @@ def submit_excuse(
         deps, client, ta=ta, student_id=picked.student_id, week=week.number, reason=reason,
         stored=lambda: committed(context, SAVED_THEN_ERROR),
     )  # fmt: skip
-    standing = _standing(deps, picked.student, now)
+    standing = changes.standing(deps, picked.student, now)
     text = replies.excused(deps.course, week, picked.student.name, reason, standing)["text"]
     ack(response_action="update", view=views.notice("Excused", str(text)))
     best_effort("refresh the TA Home", lambda: publish_ta_home(deps, client, ta))
@@ -195,6 +193,3 @@ def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _standing(deps: Deps, student: Student, now: datetime) -> str:
-    with session_scope(deps.engine) as session:
-        return student_record(session=session, course=deps.course, now=now, student=student).standing
