@@ -46,22 +46,26 @@ def mark_asked(
         return
     value = clicked_value(body)
     question_id = ascii_number(value)
-    with session_scope(deps.engine) as session:
-        question = votes.get_question(session=session, question_id=question_id) if question_id else None
-        if question is None or question_id is None:
-            newly, by, week = False, None, 0
-        else:
-            week = question.week
-            newly = ta_changes.mark_question_asked(
-                session=session, question_id=question_id, week=week, ta_user_id=user_id, now=deps.clock()
-            )
-            state = votes.state(session=session, question_id=question_id)
-            by = state.asked_by if state is not None else None
-    if question_id is None or week == 0:
+    marked = _mark(deps, question_id, user_id) if question_id is not None else None
+    if marked is None or question_id is None:
         tell(respond, views.no_question(value))
         return
+    week, newly, by = marked
     note = views.marked(newly, by)
     committed(context, note)
     best_effort("update the question's message", lambda: deps.votes.changed(client, question_id))
     respond(**queue_reply(deps, week), replace_original=True)
     tell(respond, note)
+
+
+def _mark(deps: Deps, question_id: int, ta: str) -> tuple[int, bool, str | None] | None:
+    """Mark the question asked (audited): its week, whether it was new, who marked it; None if gone."""
+    with session_scope(deps.engine) as session:
+        question = votes.get_question(session=session, question_id=question_id)
+        if question is None:
+            return None
+        newly = ta_changes.mark_question_asked(
+            session=session, question_id=question_id, week=question.week, ta_user_id=ta, now=deps.clock()
+        )
+        state = votes.state(session=session, question_id=question_id)
+        return question.week, newly, state.asked_by if state is not None else None
