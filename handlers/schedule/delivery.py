@@ -68,7 +68,8 @@ HINTS = {
 # everyone waits Retry-After. `make bench-fanout`: 1,000 DMs at 600/min took 1.37x the limit's
 # minimum at 20/s and 1.16x at 60/s, nothing lost either way.
 MAX_PER_SECOND = 60.0
-HISTORY_PAGES = 20  # of 200 messages: how far back a file upload looks for an earlier share
+HISTORY_PAGE = 200  # messages per conversations.history page (Tier 3: 50 pages a minute)
+HISTORY_PAGES = 20  # how far back a file upload looks for an earlier share
 
 Outcome = Literal["sent", "rate_limited", "transient", "unreachable", "permanent", "config"]
 
@@ -121,26 +122,46 @@ def upload(client: WebClient, channel: str, file: WeekFile, comment: str, since:
     return Delivery("sent", channel=channel)
 
 
+def search_history(
+    client: WebClient,
+    channel: str,
+    since: datetime,
+    match: Callable[[dict[str, Any]], bool],
+    pages: int,
+    **options: Any,
+) -> str | None:
+    """The ts of the first message since `since` that `match`es, "" when the history ends without
+    one, None when `pages` pages were read without reaching its end. Slack's errors propagate."""
+    cursor = ""
+    for _ in range(pages):
+        history = client.conversations_history(
+            channel=channel, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE, cursor=cursor or None,
+            **options,
+        )  # fmt: skip
+        for message in history.get("messages") or []:
+            if match(message):
+                return str(message.get("ts"))
+        cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
+        if not history.get("has_more") or not cursor:
+            return ""
+    return None
+
+
 def find_file(client: WebClient, channel: str, file: WeekFile, since: datetime) -> Delivery | None:
     """Sent if a message since `since` shares this file (its name and the bot's title, so a TA's
     own upload of the CLI's output doesn't count); a non-sent Delivery if we can't tell."""
-    cursor = ""
-    for _ in range(HISTORY_PAGES):
-        try:
-            history = client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp():.6f}", limit=200, cursor=cursor or None
-            )
-        except SlackApiError as exc:
-            return _classify(exc)
-        except (SlackClientError, OSError) as exc:
-            return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
-        for message in history.get("messages") or []:
-            if any(_same(f, file) for f in message.get("files") or []):
-                return Delivery("sent", channel=channel, ts=str(message.get("ts")))
-        cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
-        if not history.get("has_more") or not cursor:
-            return None
-    return Delivery("transient", error=f"could not look through {HISTORY_PAGES} pages for {file.filename}")
+    try:
+        found = search_history(
+            client, channel, since, lambda m: any(_same(f, file) for f in m.get("files") or []), HISTORY_PAGES
+        )
+    except SlackApiError as exc:
+        return _classify(exc)
+    except (SlackClientError, OSError) as exc:
+        return Delivery("unreachable", error=f"cannot reach Slack: {type(exc).__name__}")
+    if found is None:
+        error = f"could not look through {HISTORY_PAGES} pages for {file.filename}"
+        return Delivery("transient", error=error)
+    return Delivery("sent", channel=channel, ts=found) if found else None
 
 
 def _same(shared: object, file: WeekFile) -> bool:

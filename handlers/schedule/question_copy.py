@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.deps import Deps
-from handlers.schedule.delivery import Delivery, post
+from handlers.schedule.delivery import HISTORY_PAGE, Delivery, post, search_history
 from handlers.schedule.vote_count import render
 from handlers.slack.views import ask_replies as views
 from storage import outbox
@@ -28,7 +28,7 @@ from storage.submissions import question_id_of
 logger = logging.getLogger(__name__)
 FIRST_LEASE = timedelta(minutes=2)  # the inline attempt: far longer than the client's timeout
 HISTORY_SLACK = timedelta(minutes=5)  # look this far before the copy was recorded (clock skew)
-HISTORY_PAGE, HISTORY_PAGES = 200, 50  # conversations.history is Tier 3: 50 pages a minute
+COPY_HISTORY_PAGES = 50  # pages of conversations.history a copy's retry may read (a minute's worth)
 
 
 def send_first(deps: Deps, client: WebClient, key: str) -> None:
@@ -56,22 +56,17 @@ def _find(client: WebClient, row: OutboundMessage) -> Delivery | None:
 
     Every page since the copy was recorded: in a busy channel the copy may be far from the newest.
     """
-    oldest, cursor = f"{(row.created_at - HISTORY_SLACK).timestamp():.6f}", ""
-    for _ in range(HISTORY_PAGES):
-        try:
-            history = client.conversations_history(
-                channel=row.channel, oldest=oldest, limit=HISTORY_PAGE, cursor=cursor or None,
-                include_all_metadata=True,
-            )  # fmt: skip
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            return Delivery("transient", error=f"could not look for an earlier copy: {_describe(exc)}")
-        for message in history.get("messages") or []:
-            if views.is_copy(message, row.key):
-                return Delivery("sent", channel=row.channel, ts=str(message.get("ts")))
-        cursor = str((history.get("response_metadata") or {}).get("next_cursor") or "")
-        if not history.get("has_more") or not cursor:
-            return None
-    return Delivery("transient", error=f"could not look through {HISTORY_PAGES * HISTORY_PAGE} messages")
+    try:
+        found = search_history(
+            client, row.channel, row.created_at - HISTORY_SLACK, lambda m: views.is_copy(m, row.key),
+            COPY_HISTORY_PAGES, include_all_metadata=True,
+        )  # fmt: skip
+    except (SlackApiError, SlackClientError, OSError) as exc:  # never "permanent": that would drop the copy
+        return Delivery("transient", error=f"could not look for an earlier copy: {_describe(exc)}")
+    if found is None:
+        error = f"could not look through {COPY_HISTORY_PAGES * HISTORY_PAGE} messages"
+        return Delivery("transient", error=error)
+    return Delivery("sent", channel=row.channel, ts=found) if found else None
 
 
 def _attempt(deps: Deps, client: WebClient, key: str, channel: str) -> Delivery:
