@@ -120,3 +120,17 @@ def _cpu_seconds(pid: int) -> float:
     except FileNotFoundError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_due_together(env: dict[str, str], now: str, processes: int = 2) -> list[str]:
+    """`seminar-bot jobs run-due --now NOW` in several processes at once; each one's output (each
+    must exit 0)."""
+    command = [str(SERVE), "jobs", "run-due", "--now", now]
+    procs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    outputs = [p.communicate(timeout=90) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, (out, err)
+    return [out for out, _ in outputs]

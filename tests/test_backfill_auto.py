@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from storage.db import session_scope
 from storage.models import ZoomBackfill, utcnow
 from tests.factories import local
 from tests.fakes.zoom_api import FakeZoom
-from tests.test_jobs_concurrency import _seminar_bot
+from tests.process import run_due_together
 from tests.test_zoom_backfill import MEETING_PATH, WEBINAR_PATH, serve_week1
 from tests.zoom_payloads import WEBINAR_ID
 
@@ -58,16 +57,9 @@ def test_two_run_due_processes_backfill_each_part_once_without_slack(
         "ZOOM_API_URL": fake_zoom.api_url,
         "ZOOM_OAUTH_URL": fake_zoom.oauth_url,
     }
-    command = [*_seminar_bot(), "jobs", "run-due", "--now", "2021-09-23T15:31"]
-    procs = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=90) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, (out, err)
-        assert "Slack is not configured" in out
-    said = "".join(out for out, _ in outputs)
+    outputs = run_due_together(env, "2021-09-23T15:31")
+    assert all("Slack is not configured" in out for out in outputs)
+    said = "".join(outputs)
     assert said.count("back-filled week 1 webinar: 2 visits in Zoom's report, 2 new") == 1, said
     assert said.count("back-filled week 1 discussion: 1 visits in Zoom's report, 1 new") == 1, said
     assert len(fake_zoom.calls_to(WEBINAR_PATH)) == 3 and len(fake_zoom.calls_to(MEETING_PATH)) == 1

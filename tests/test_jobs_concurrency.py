@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -19,6 +16,7 @@ from storage.db import session_scope
 from storage.models import Excuse
 from tests.factories import local
 from tests.fakes.slack_api import FakeSlack
+from tests.process import run_due_together
 from tests.scheduling import class_of, client_for, outbox_rows, posts
 
 WEEK1_END = local(2021, 9, 23, 15, 0)
@@ -64,11 +62,6 @@ def test_concurrent_runner_threads_send_each_prompt_once(
     _each_student_once(fake_slack, engine, n)
 
 
-def _seminar_bot() -> list[str]:
-    script = Path(sys.executable).parent / "seminar-bot"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from bot.cli import main; main()"]
-
-
 def test_two_run_due_processes_at_once_send_each_prompt_once(
     engine: Engine, db_url: str, course: Course, settings: Settings, fake_slack: FakeSlack
 ) -> None:
@@ -83,13 +76,6 @@ def test_two_run_due_processes_at_once_send_each_prompt_once(
         "SLACK_SIGNING_SECRET": str(settings.slack_signing_secret),
         "SLACK_API_URL": fake_slack.api_url,
     }
-    command = [*_seminar_bot(), "jobs", "run-due", "--now", "2021-09-23T15:00"]
-    procs = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]
-    outputs = [p.communicate(timeout=90) for p in procs]
-    for proc, (out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, (out, err)
-        assert "2021-09-23T22:00:00+00:00" in out
+    outputs = run_due_together(env, "2021-09-23T15:00")
+    assert all("2021-09-23T22:00:00+00:00" in out for out in outputs)
     _each_student_once(fake_slack, engine, n)
