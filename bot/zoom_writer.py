@@ -241,20 +241,25 @@ class ZoomWriter:
 def _batches(sock: socket.socket, frames: Frames, first: list[Batch]) -> Iterator[Batch]:
     """Every delivery waiting, each time at least one is: the child's group commit. `first`:
     frames that came with the settings."""
-    waiting = [item for got in first for item in got]
+    waiting = [sent for got in first for sent in got]
     while True:
         batch, waiting = waiting, []
         while not batch:
             data = sock.recv(1 << 20)
             if not data:
                 return
-            batch += [item for got in frames.feed(data) for item in got]
+            batch += _sent(frames, data)
         try:  # then whatever else is there, without waiting (the socket itself stays blocking)
             while data := sock.recv(1 << 20, socket.MSG_DONTWAIT):
-                batch += [item for got in frames.feed(data) for item in got]
+                batch += _sent(frames, data)
         except BlockingIOError:
             pass
         yield batch
+
+
+def _sent(frames: Frames, data: bytes) -> Batch:
+    """The deliveries in the frames `data` completes (each frame holds one turn's)."""
+    return [sent for got in frames.feed(data) for sent in got]
 
 
 def _reply(result: Outcome | None, error: BaseException | None) -> Reply:
