@@ -40,13 +40,10 @@ logger = logging.getLogger(__name__)
 FRAME = struct.Struct("!I")
 RESTART_SECONDS = 1.0  # at most one start a second: a child that dies at once is not a fork storm
 STOP_SECONDS = 10.0
-# Longer than SQLite's busy_timeout (30 s, storage/db.py): a child that answers nothing for this
-# long is stuck (stopped, looping), not waiting on a lock; it is killed and restarted.
-REPLY_SECONDS = 60.0
+REPLY_SECONDS = 60.0  # over SQLite's busy_timeout (30 s): a child this silent is stuck, so killed
 # On the wire, plain tuples: a dataclass's pickle cost more than the rest of the hand-over.
 Sent = tuple[int, bytes, datetime, str]  # key, raw body, received at, source
 Reply = tuple[bool, str, bool] | str  # an Outcome's fields, or why the delivery was not stored
-Batch = list[Sent]
 
 
 class WriterGone(RuntimeError):
@@ -82,6 +79,10 @@ class Frames:
             del self._buffer[:end]
         return out
 
+    def items(self, data: bytes) -> list[Any]:
+        """The items of the frames `data` completes (each frame holds a list)."""
+        return [item for got in self.feed(data) for item in got]
+
 
 class _Replies(asyncio.Protocol):
     """The parent's end of one child's socket: outcomes in, a lost connection reported."""
@@ -92,8 +93,7 @@ class _Replies(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         """Hand each answered delivery its outcome."""
-        for replies in self.frames.feed(data):
-            self.writer.answered(replies)
+        self.writer.answered(self.frames.items(data))
 
     def connection_lost(self, exc: Exception | None) -> None:
         """The child exited (or was killed): nobody waits forever."""
@@ -110,7 +110,7 @@ class ZoomWriter:
         self._transport: asyncio.Transport | None = None
         self._replies: _Replies | None = None
         self._waiting: dict[int, asyncio.Future[Outcome]] = {}
-        self._queue: Batch = []
+        self._queue: list[Sent] = []
         self._keys = itertools.count()
         self._started = float("-inf")
         self._flushing = False
@@ -238,7 +238,7 @@ class ZoomWriter:
             await loop.run_in_executor(None, process.wait)
 
 
-def _batches(sock: socket.socket, frames: Frames, first: list[Batch]) -> Iterator[Batch]:
+def _batches(sock: socket.socket, frames: Frames, first: list[list[Sent]]) -> Iterator[list[Sent]]:
     """Every delivery waiting, each time at least one is: the child's group commit. `first`:
     frames that came with the settings."""
     waiting = [sent for got in first for sent in got]
@@ -248,18 +248,13 @@ def _batches(sock: socket.socket, frames: Frames, first: list[Batch]) -> Iterato
             data = sock.recv(1 << 20)
             if not data:
                 return
-            batch += _sent(frames, data)
+            batch += frames.items(data)
         try:  # then whatever else is there, without waiting (the socket itself stays blocking)
             while data := sock.recv(1 << 20, socket.MSG_DONTWAIT):
-                batch += _sent(frames, data)
+                batch += frames.items(data)
         except BlockingIOError:
             pass
         yield batch
-
-
-def _sent(frames: Frames, data: bytes) -> Batch:
-    """The deliveries in the frames `data` completes (each frame holds one turn's)."""
-    return [sent for got in frames.feed(data) for sent in got]
 
 
 def _reply(result: Outcome | None, error: BaseException | None) -> Reply:
@@ -295,8 +290,8 @@ def serve_writes(sock: socket.socket, configure: Callable[[Settings], None] = la
 
 def main() -> None:
     """`python -m bot.zoom_writer FD`, as ZoomWriter.start runs it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the child stops when `serve` closes the socket
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a signal to the whole group (systemd's stop) waits
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # for `serve`, which closes the socket: the child ends
     with socket.socket(fileno=int(sys.argv[1])) as sock:
         serve_writes(sock, configure_logging)
 

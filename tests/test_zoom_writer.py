@@ -225,7 +225,7 @@ def _child(tmp_path: Path) -> tuple[socket.socket, threading.Thread, str]:
 def _replies(sock: socket.socket, count: int) -> list[tuple[int, Any]]:
     frames, out = Frames(), list[tuple[int, Any]]()
     while len(out) < count:
-        out += [reply for got in frames.feed(sock.recv(1 << 16)) for reply in got]
+        out += frames.items(sock.recv(1 << 16))
     return out
 
 
