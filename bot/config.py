@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PLACEHOLDERS = {"changeme", "change-me", "xxx", "todo", "secret", "your-secret-here"}
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -27,7 +27,7 @@ class Settings(BaseModel):
 
     database_url: str = "sqlite:///seminar.db"
     course_file: Path = Path("course.toml")
-    port: int = 3000
+    port: int = Field(default=3000, ge=1, le=65535)
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
@@ -118,6 +118,7 @@ class Settings(BaseModel):
         return bool(self.zoom_websocket_subscription_id and self.zoom_api_configured)
 
 
+DATABASE_URL_HOWTO = "set DATABASE_URL to e.g. postgresql+psycopg://user:password@host/db or sqlite:///seminar.db"
 SLACK_HOWTO = (
     "Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
     "(Slack app settings → OAuth & Permissions and → Basic Information), or SLACK_APP_TOKEN instead of "

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.checks import Check, failed, passed
-from bot.config import SLACK_HOWTO, ZOOM_API_HOWTO, Settings
+from bot.config import DATABASE_URL_HOWTO, SLACK_HOWTO, ZOOM_API_HOWTO, Settings
 from bot.runtime import load_course
 from rules.course import Course
 from rules.course_file import CourseError
@@ -77,8 +77,7 @@ def database(settings: Settings) -> list[Check]:
     try:
         url = make_url(settings.database_url)
     except ArgumentError:
-        fix = "set DATABASE_URL to e.g. postgresql+psycopg://user:password@host/db or sqlite:///seminar.db"
-        return [failed("database", "reachable", "DATABASE_URL is not a database URL", fix)]
+        return [failed("database", "reachable", "DATABASE_URL is not a database URL", DATABASE_URL_HOWTO)]
     shown = shown_url(url)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
         fix = "run `seminar-bot db upgrade` (it creates the file), or fix DATABASE_URL"

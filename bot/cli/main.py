@@ -14,13 +14,14 @@ from typing import Annotated, Any, Literal
 import typer
 import uvicorn
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from bot.cli.doctor import doctor
 from bot.cli.file_commands import brief, reflections
 from bot.cli.jobs_command import jobs_app
 from bot.cli.support import course_week, fail, runtime, settings
 from bot.cli.zoom_commands import zoom_app
-from bot.config import ConfigError, Settings
+from bot.config import DATABASE_URL_HOWTO, ConfigError, Settings
 from handlers.records import class_record
 from rules.export import to_csv, to_grades_csv, to_table
 from rules.roster_file import RosterError, parse_roster
@@ -189,5 +190,15 @@ def report(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a DATABASE_URL that is no URL, or whose database cannot be
+    reached, is one line on stderr (as `doctor` says it), not a traceback."""
+    try:
+        app()
+    except ArgumentError:  # make_url's, or an unknown dialect or driver
+        problem = f"bad configuration: DATABASE_URL is not a database URL; {DATABASE_URL_HOWTO}"
+        typer.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        typer.echo(f"error: cannot reach the database (DATABASE_URL): {reason}", err=True)
+        raise SystemExit(1) from None
